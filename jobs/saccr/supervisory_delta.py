@@ -31,8 +31,8 @@ def option_delta(
     with np.errstate(divide="ignore", invalid="ignore"):
         d1 = (log_moneyness + 0.5 * volatility**2 * expiry) / root_t
     expired = root_t == 0.0
-    d1 = np.where(expired, np.sign(log_moneyness) * np.inf, d1)
-    d1 = np.where(expired & (log_moneyness == 0.0), 0.0, d1)
+    limit = np.where(log_moneyness > 0, np.inf, np.where(log_moneyness < 0, -np.inf, 0.0))
+    d1 = np.where(expired, limit, d1)
     call_or_put = np.where(is_call, ndtr(d1), -ndtr(-d1))
     return np.where(is_bought, call_or_put, -call_or_put)
 

@@ -284,9 +284,9 @@ def _reject_inconsistent_entities(r: Rejections, t: pd.DataFrame, entity_trade: 
         {
             "ac": t["asset_class"].to_numpy(dtype=object)[entity_trade],
             "entity": t["reference_entity"].to_numpy(dtype=object)[entity_trade],
-            "attrs": t["credit_quality"].astype(object).fillna("").astype(str).to_numpy()[entity_trade]
+            "attrs": t["credit_quality"].astype(str).to_numpy()[entity_trade]
             + "|"
-            + t["is_index"].astype(object).fillna("").astype(str).to_numpy()[entity_trade],
+            + t["is_index"].astype(str).to_numpy()[entity_trade],
         }
     )
     varieties = sub.groupby(["ac", "entity"], sort=False)["attrs"].transform("nunique").to_numpy()
