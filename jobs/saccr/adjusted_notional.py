@@ -21,9 +21,7 @@ def fx_adjusted_notional(
 
     Legs are already converted to the reporting currency.
     """
-    return np.where(
-        leg_1_is_reporting, leg_2, np.where(leg_2_is_reporting, leg_1, np.maximum(leg_1, leg_2))
-    )
+    return np.where(leg_1_is_reporting, leg_2, np.where(leg_2_is_reporting, leg_1, np.maximum(leg_1, leg_2)))
 
 
 def units_adjusted_notional(quantity: np.ndarray, price: np.ndarray, notional: np.ndarray) -> np.ndarray:

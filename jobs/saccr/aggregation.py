@@ -86,7 +86,12 @@ def _interest_rate(
     d1, d2, d3 = by_bucket[:, 0], by_bucket[:, 1], by_bucket[:, 2]
     if offset:
         squared = (
-            d1**2 + d2**2 + d3**2 + 2 * ir.rho_12 * d1 * d2 + 2 * ir.rho_23 * d2 * d3 + 2 * ir.rho_13 * d1 * d3
+            d1**2
+            + d2**2
+            + d3**2
+            + 2 * ir.rho_12 * d1 * d2
+            + 2 * ir.rho_23 * d2 * d3
+            + 2 * ir.rho_13 * d1 * d3
         )
         effective = np.sqrt(np.maximum(squared, 0.0))
     else:

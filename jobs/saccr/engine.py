@@ -19,6 +19,7 @@ from saccr import exposure, maturity_factor, replacement_cost
 from saccr import supervisory_delta as sdelta
 from saccr import time_parameters as tp
 from saccr.aggregation import asset_class_addons, build_groups, hedging_set_addons
+from saccr.columns import Columns, columns_of, length, take
 from saccr.contract import (
     COLLATERAL_COLUMNS,
     HEDGING_SET_RESULT_COLUMNS,
@@ -36,7 +37,6 @@ from saccr.params import SupervisoryParameters
 from saccr.validation import (
     Rejections,
     TradeLookups,
-    blank,
     empty_rejections,
     validate_collateral,
     validate_market_data,
@@ -64,7 +64,7 @@ class Prepared:
     """Validated inputs in the reporting currency, with time parameters; what `calculate` takes."""
 
     as_of: pd.Timestamp
-    trades: pd.DataFrame
+    trades: Columns
     netting_sets: pd.DataFrame
     rejected: pd.DataFrame
 
@@ -100,14 +100,70 @@ def _require_columns(frame: pd.DataFrame, columns: dict[str, str], extract: str)
         raise InputError(f"{extract}: missing columns {missing}")
 
 
-def _text_column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    values = frame[name].astype(object).to_numpy()
-    return np.where(blank(values), None, values).astype(object)
+def _lookup(table: pd.Series, keys: np.ndarray) -> np.ndarray:
+    """table[key] per key (NaN where absent), hashing each distinct key once."""
+    codes, uniques = pd.factorize(keys)
+    if len(uniques) == 0:
+        return np.full(len(keys), np.nan)
+    values = table.reindex(uniques).to_numpy(dtype=float)
+    return np.where(codes >= 0, values[codes], np.nan)
 
 
-def _rates(market_data: pd.DataFrame, kind: str, keys: np.ndarray) -> np.ndarray:
-    table = market_data.loc[market_data["kind"] == kind].set_index("key")["value"]
-    return pd.Series(keys, dtype=object).map(table).to_numpy(dtype=float)
+@dataclass(frozen=True)
+class _MarketData:
+    """Valid FX rates (the reporting currency's is 1) and prices."""
+
+    fx: pd.Series
+    price: pd.Series
+
+    def rate(self, currencies: np.ndarray) -> np.ndarray:
+        return _lookup(self.fx, currencies)
+
+    def prices(self, underlyings: np.ndarray) -> np.ndarray:
+        return _lookup(self.price, underlyings)
+
+
+def _market_data(md: Columns, good: np.ndarray, reporting_currency: str) -> _MarketData:
+    kind, key, value = md["kind"][good], md["key"][good], md["value"][good]
+    fx = pd.Series(value[kind == "FX"], index=key[kind == "FX"], dtype=float)
+    fx = pd.concat([fx.drop(reporting_currency, errors="ignore"), pd.Series({reporting_currency: 1.0})])
+    return _MarketData(
+        fx=fx, price=pd.Series(value[kind == "PRICE"], index=key[kind == "PRICE"], dtype=float)
+    )
+
+
+def _passed(rejections: Rejections, rows: int) -> np.ndarray:
+    good = np.ones(rows, dtype=bool)
+    good[rejections.frame()["_row"].to_numpy(dtype=np.int64)] = False
+    return good
+
+
+@dataclass(frozen=True)
+class _TradeIds:
+    """Trade ids of trades and valuations numbered together in one hashing pass."""
+
+    trade: np.ndarray  # per trade row: id number, -1 if empty
+    valuation: np.ndarray  # per valuation row
+    trade_duplicate: np.ndarray
+    valuation_duplicate: np.ndarray
+    valuation_known: np.ndarray  # a trade row has this id
+    count: int
+
+    @classmethod
+    def of(cls, trade_ids: np.ndarray, valuation_ids: np.ndarray) -> _TradeIds:
+        codes, uniques = pd.factorize(np.concatenate([trade_ids, valuation_ids]))
+        n = len(uniques)
+        tc, vc = codes[: len(trade_ids)], codes[len(trade_ids) :]
+        per_trade = np.bincount(tc[tc >= 0], minlength=n)
+        per_valuation = np.bincount(vc[vc >= 0], minlength=n)
+        return cls(
+            trade=tc,
+            valuation=vc,
+            trade_duplicate=(tc >= 0) & (per_trade[tc] > 1),
+            valuation_duplicate=(vc >= 0) & (per_valuation[vc] > 1),
+            valuation_known=(vc >= 0) & (per_trade[vc] > 0),
+            count=n,
+        )
 
 
 def prepare(
@@ -120,165 +176,170 @@ def prepare(
     options: CalculationOptions,
 ) -> Prepared:
     """Check the inputs row by row, convert amounts to the reporting currency, derive M, S, E, T."""
-    for frame, columns, name in (
+    for frame, contract, name in (
         (trades, TRADE_COLUMNS, "trades"),
         (valuations, VALUATION_COLUMNS, "valuations"),
         (collateral, COLLATERAL_COLUMNS, "collateral"),
         (market_data, MARKET_DATA_COLUMNS, "market_data"),
     ):
-        _require_columns(frame, columns, name)
+        _require_columns(frame, contract, name)
     day = pd.Timestamp(as_of)
     ccy = options.reporting_currency
 
-    md = market_data.reset_index(drop=True)
-    md_rej = validate_market_data(md, ccy).frame()
-    md_ok = md.drop(index=md_rej["_row"].unique())
-    md_ok = pd.concat(
-        [md_ok, pd.DataFrame({"kind": ["FX"], "key": [ccy], "value": [1.0]})], ignore_index=True
-    ).drop_duplicates(["kind", "key"])
+    md = columns_of(market_data, MARKET_DATA_COLUMNS)
+    md_rej = validate_market_data(md, ccy)
+    market = _market_data(md, _passed(md_rej, length(md)), ccy)
 
-    col = collateral.reset_index(drop=True)
-    col_rej = validate_collateral(col, ~np.isnan(_rates(md_ok, "FX", col["currency"].to_numpy(dtype=object))))
-    col_rej_frame = col_rej.frame()
-    col_ok = col.drop(index=col_rej_frame["_row"].unique())
+    col = columns_of(collateral, COLLATERAL_COLUMNS)
+    col_rej = validate_collateral(col, ~np.isnan(market.rate(col["currency"])))
+    col_ok = take(col, _passed(col_rej, length(col)))
 
-    t = trades.reset_index(drop=True)
-    val = valuations.reset_index(drop=True)
-    trade_ids = t["trade_id"].to_numpy(dtype=object)
-    val_rej = validate_valuations(
-        val,
-        pd.Series(val["trade_id"].to_numpy(dtype=object)).isin(pd.Series(trade_ids)).to_numpy(),
-        ~np.isnan(_rates(md_ok, "FX", val["mtm_currency"].to_numpy(dtype=object))),
-    ).frame()
-    val_ok = val.drop(index=val_rej["_row"].unique())
+    t = columns_of(trades, TRADE_COLUMNS)
+    val = columns_of(valuations, VALUATION_COLUMNS)
+    ids = _TradeIds.of(t["trade_id"], val["trade_id"])
+    mtm_rate = market.rate(val["mtm_currency"])
+    val_rej = validate_valuations(val, ids.valuation_duplicate, ids.valuation_known, ~np.isnan(mtm_rate))
+    val_good = _passed(val_rej, length(val))
+    valuation_row = np.full(ids.count + 1, -1, dtype=np.int64)  # the last slot stands for an empty id
+    valuation_row[ids.valuation[val_good]] = np.flatnonzero(val_good)
+    trade_valuation = valuation_row[ids.trade]
 
-    ccy1 = _text_column(t, "notional_currency")
-    is_ir = t["asset_class"].to_numpy(dtype=object) == "IR"
-    lambdas = dict(params.interest_rate.lambda_shift)
-    shift = np.where(is_ir, pd.Series(ccy1, dtype=object).map(lambdas).to_numpy(dtype=float), np.nan)
+    ccy1 = t["notional_currency"]
+    lambdas = pd.Series(dict(params.interest_rate.lambda_shift), dtype=float)
+    ns_all = t["netting_set_id"]
     look = TradeLookups(
-        rate_1=_rates(md_ok, "FX", ccy1),
-        rate_2=_rates(md_ok, "FX", _text_column(t, "currency_2")),
-        price=_rates(md_ok, "PRICE", _text_column(t, "underlying_id")),
-        shift=shift,
-        has_valuation=pd.Series(trade_ids).isin(val_ok["trade_id"]).to_numpy(),
-        has_collateral=pd.Series(t["netting_set_id"].to_numpy(dtype=object)).isin(col_ok["netting_set_id"]).to_numpy(),
+        rate_1=market.rate(ccy1),
+        rate_2=market.rate(t["currency_2"]),
+        price=market.prices(t["underlying_id"]),
+        shift=np.where(t["asset_class"] == "IR", _lookup(lambdas, ccy1), np.nan),
+        duplicate=ids.trade_duplicate,
+        has_valuation=trade_valuation >= 0,
+        has_collateral=pd.Index(col_ok["netting_set_id"]).get_indexer(ns_all) >= 0,
     )
-    trade_rej = validate_trades(t, look, day).frame()
-    bad = np.zeros(len(t), dtype=bool)
-    bad[trade_rej["_row"].to_numpy(dtype=np.int64)] = True
+    trade_rej = validate_trades(t, look, day)
+    bad = ~_passed(trade_rej, length(t))
 
-    rejected = [md_rej, col_rej_frame, val_rej, trade_rej]
-    ns_all = t["netting_set_id"].to_numpy(dtype=object)
-    incomplete = pd.Series(ns_all[bad]).dropna().unique()
+    rejected = [md_rej.frame(), col_rej.frame(), val_rej.frame(), trade_rej.frame()]
+    incomplete = pd.unique(ns_all[bad & pd.notna(ns_all)])
     if options.incomplete_netting_sets == "hold" and len(incomplete):
-        held = ~bad & pd.Series(ns_all).isin(incomplete).to_numpy()
-        hold = Rejections("trades", trade_ids, ns_all)
-        hold.add(held, "netting_set_id", "netting_set_held_incomplete",
-                 "netting set held back: another of its trades was rejected")
+        held = ~bad & (pd.Index(incomplete).get_indexer(ns_all) >= 0)
+        hold = Rejections("trades", t["trade_id"], ns_all)
+        hold.add(
+            held,
+            "netting_set_id",
+            "netting_set_held_incomplete",
+            "netting set held back: another of its trades was rejected",
+        )
         rejected.append(hold.frame())
         bad |= held
-        col_ok = col_ok.loc[~col_ok["netting_set_id"].isin(incomplete)]
+        col_ok = take(col_ok, pd.Index(incomplete).get_indexer(col_ok["netting_set_id"]) < 0)
 
     rejected_frame = pd.concat(rejected, ignore_index=True)[list(REJECTED_COLUMNS)]
     ok = np.flatnonzero(~bad)
-    mtm_table = val_ok.set_index("trade_id")
-    mtm_local = pd.Series(trade_ids[ok], dtype=object).map(mtm_table["mtm"]).to_numpy(dtype=float)
-    mtm_rate = _rates(md_ok, "FX", pd.Series(trade_ids[ok], dtype=object).map(mtm_table["mtm_currency"]).to_numpy())
-
-    prepared_trades = _prepared_trades(t.iloc[ok].reset_index(drop=True), look, ok, mtm_local * mtm_rate, day, params, ccy)
-    trade_rows = pd.Series(ns_all).value_counts()
-    rejected_count = (
-        rejected_frame.loc[rejected_frame["extract"] == "trades"]
-        .drop_duplicates("trade_id")["netting_set_id"].value_counts()
+    rows = trade_valuation[ok]
+    mtm = val["mtm"][rows] * mtm_rate[rows]
+    prepared_trades = _prepared_trades(take(t, ok), take_lookups(look, ok), mtm, day, params, ccy)
+    rejected_trades = rejected_frame.loc[rejected_frame["extract"] == "trades"].drop_duplicates("trade_id")
+    netting_sets = _prepared_netting_sets(
+        col_ok, market, pd.Series(ns_all).value_counts(), rejected_trades["netting_set_id"].value_counts()
     )
-    netting_sets = _prepared_netting_sets(col_ok, md_ok, trade_rows, rejected_count)
     return Prepared(as_of=day, trades=prepared_trades, netting_sets=netting_sets, rejected=rejected_frame)
 
 
+def take_lookups(look: TradeLookups, rows: np.ndarray) -> TradeLookups:
+    """The lookups of the selected trade rows."""
+    return TradeLookups(**{f: getattr(look, f)[rows] for f in TradeLookups.__dataclass_fields__})
+
+
 def _prepared_trades(
-    t: pd.DataFrame,
+    t: Columns,
     look: TradeLookups,
-    ok: np.ndarray,
     mtm: np.ndarray,
     day: pd.Timestamp,
     params: SupervisoryParameters,
     reporting_currency: str,
-) -> pd.DataFrame:
+) -> Columns:
     """Validated trades with amounts in the reporting currency and time parameters M, S, E, T."""
     days = params.general.days_per_year
-    ac = t["asset_class"].to_numpy(dtype=object)
+    ac = t["asset_class"]
     period = (ac == "IR") | (ac == "CREDIT")
-    rate_1, rate_2, price = look.rate_1[ok], look.rate_2[ok], look.price[ok]
-    notional = t["notional"].to_numpy(dtype=float) * rate_1
-    option_type = _text_column(t, "option_type")
-    ccy1, ccy2 = _text_column(t, "notional_currency"), _text_column(t, "currency_2")
-    shift = look.shift[ok]
-    return pd.DataFrame(
-        {
-            "trade_id": t["trade_id"].to_numpy(dtype=object),
-            "netting_set_id": t["netting_set_id"].to_numpy(dtype=object),
-            "asset_class": ac,
-            "is_long": t["direction"].to_numpy(dtype=object) == "LONG",
-            "notional_currency": ccy1,
-            "currency_2": ccy2,
-            "notional_reporting": notional,
-            "leg_1_reporting": notional,
-            "leg_2_reporting": t["notional_2"].to_numpy(dtype=float) * rate_2,
-            "leg_1_is_reporting": ccy1 == reporting_currency,
-            "leg_2_is_reporting": ccy2 == reporting_currency,
-            "units_value_reporting": an.units_adjusted_notional(
-                t["quantity"].to_numpy(dtype=float), price * rate_1, notional
-            ),
-            "m": tp.maturity(t["maturity_date"], day, days),
-            "s": np.where(period, tp.start_of_period(t["start_date"], day, days), np.nan),
-            "e": np.where(period, tp.end_of_period(t["end_date"], day, days), np.nan),
-            "t": np.where(option_type != None, tp.exercise_time(t["exercise_date"], day, days), np.nan),  # noqa: E711
-            "is_option": option_type != None,  # noqa: E711
-            "is_call": option_type == "CALL",
-            "price": price,
-            "strike": t["strike"].to_numpy(dtype=float),
-            # The lambda shift applies only where P or K is not positive (CRE52.40 FAQ2).
-            "shift": np.where(np.fmin(price, t["strike"].to_numpy(dtype=float)) <= 0, shift, 0.0),
-            "attachment": t["attachment"].to_numpy(dtype=float),
-            "detachment": t["detachment"].to_numpy(dtype=float),
-            "reference_entity": _text_column(t, "reference_entity"),
-            "is_index": t["is_index"].fillna(False).to_numpy(dtype=bool),
-            "credit_quality": _text_column(t, "credit_quality"),
-            "commodity_type": _text_column(t, "commodity_type"),
-            "commodity": _text_column(t, "commodity"),
-            "basis_key": _text_column(t, "basis_key"),
-            "is_volatility": t["is_volatility"].fillna(False).to_numpy(dtype=bool),
-            "mtm": mtm,
-        }
-    )
+    is_option = pd.notna(t["option_type"])
+    notional = t["notional"] * look.rate_1
+    strike = t["strike"]
+    return {
+        "trade_id": t["trade_id"],
+        "netting_set_id": t["netting_set_id"],
+        "asset_class": ac,
+        "is_long": t["direction"] == "LONG",
+        "notional_currency": t["notional_currency"],
+        "currency_2": t["currency_2"],
+        "notional_reporting": notional,
+        "leg_2_reporting": t["notional_2"] * look.rate_2,
+        "leg_1_is_reporting": t["notional_currency"] == reporting_currency,
+        "leg_2_is_reporting": t["currency_2"] == reporting_currency,
+        "units_value_reporting": an.units_adjusted_notional(
+            t["quantity"], look.price * look.rate_1, notional
+        ),
+        "m": tp.maturity(t["maturity_date"], day, days),
+        "s": np.where(period, tp.start_of_period(t["start_date"], day, days), np.nan),
+        "e": np.where(period, tp.end_of_period(t["end_date"], day, days), np.nan),
+        "t": np.where(is_option, tp.exercise_time(t["exercise_date"], day, days), np.nan),
+        "is_option": is_option,
+        "is_call": t["option_type"] == "CALL",
+        "price": look.price,
+        "strike": strike,
+        # The lambda shift applies only where P or K is not positive (CRE52.40 FAQ2).
+        "shift": np.where(np.fmin(look.price, strike) <= 0, look.shift, 0.0),
+        "attachment": t["attachment"],
+        "detachment": t["detachment"],
+        "reference_entity": t["reference_entity"],
+        "is_index": t["is_index"] == 1.0,
+        "credit_quality": t["credit_quality"],
+        "commodity_type": t["commodity_type"],
+        "commodity": t["commodity"],
+        "basis_key": t["basis_key"],
+        "is_volatility": t["is_volatility"] == 1.0,
+        "mtm": mtm,
+    }
 
 
 def _prepared_netting_sets(
-    col: pd.DataFrame, md: pd.DataFrame, trade_rows: pd.Series, rejected_count: pd.Series
+    col: Columns, market: _MarketData, trade_rows: pd.Series, rejected_count: pd.Series
 ) -> pd.DataFrame:
     """Collateral terms in the reporting currency, one row per netting set, sorted by id."""
-    col = col.sort_values("netting_set_id", kind="stable").reset_index(drop=True)
-    rate = _rates(md, "FX", col["currency"].to_numpy(dtype=object))
-    amount = {
-        name: col[name].to_numpy(dtype=float) * rate
-        for name in ("vm_received", "vm_posted", "ia_received", "ia_posted_unsegregated", "threshold", "mta")
-    }
-    ns = col["netting_set_id"].to_numpy(dtype=object)
+    col = take(col, np.argsort(col["netting_set_id"].astype(str), kind="stable"))
+    rate = market.rate(col["currency"])
+    ns = col["netting_set_id"]
     return pd.DataFrame(
         {
             "netting_set_id": ns,
-            "counterparty_id": _text_column(col, "counterparty_id"),
-            "margined": col["margined"].to_numpy(dtype=bool),
-            "cleared": col["cleared"].to_numpy(dtype=bool),
-            **amount,
-            "remargin_period_days": col["remargin_period_days"].to_numpy(dtype=float),
-            "disputes": col["disputes"].to_numpy(dtype=float),
-            "illiquid_collateral": col["illiquid_collateral"].to_numpy(dtype=bool),
-            "hard_to_replace": col["hard_to_replace"].to_numpy(dtype=bool),
-            "mpor_override_days": col["mpor_override_days"].to_numpy(dtype=float, na_value=np.nan),
-            "input_trade_count": pd.Series(ns, dtype=object).map(trade_rows).fillna(0).to_numpy(dtype=np.int64),
-            "rejected_trade_count": pd.Series(ns, dtype=object).map(rejected_count).fillna(0).to_numpy(dtype=np.int64),
+            "counterparty_id": col["counterparty_id"],
+            "margined": col["margined"] == 1.0,
+            "cleared": col["cleared"] == 1.0,
+            **{
+                name: col[name] * rate
+                for name in (
+                    "vm_received",
+                    "vm_posted",
+                    "ia_received",
+                    "ia_posted_unsegregated",
+                    "threshold",
+                    "mta",
+                )
+            },
+            "remargin_period_days": col["remargin_period_days"],
+            "disputes": col["disputes"],
+            "illiquid_collateral": col["illiquid_collateral"] == 1.0,
+            "hard_to_replace": col["hard_to_replace"] == 1.0,
+            "mpor_override_days": col["mpor_override_days"],
+            "input_trade_count": pd.Series(ns, dtype=object)
+            .map(trade_rows)
+            .fillna(0)
+            .to_numpy(dtype=np.int64),
+            "rejected_trade_count": pd.Series(ns, dtype=object)
+            .map(rejected_count)
+            .fillna(0)
+            .to_numpy(dtype=np.int64),
         }
     )
 
@@ -292,58 +353,75 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
 
     # Margin period of risk per netting set (CRE52.50-51).
     mpor_days, mpor_rule = margin_period_of_risk(
-        ns["margined"].to_numpy(), ns["cleared"].to_numpy(), ns["remargin_period_days"].to_numpy(),
-        ns["input_trade_count"].to_numpy(), ns["illiquid_collateral"].to_numpy(),
-        ns["hard_to_replace"].to_numpy(), ns["disputes"].to_numpy(), ns["mpor_override_days"].to_numpy(),
+        ns["margined"].to_numpy(),
+        ns["cleared"].to_numpy(),
+        ns["remargin_period_days"].to_numpy(),
+        ns["input_trade_count"].to_numpy(),
+        ns["illiquid_collateral"].to_numpy(),
+        ns["hard_to_replace"].to_numpy(),
+        ns["disputes"].to_numpy(),
+        ns["mpor_override_days"].to_numpy(),
         params.mpor,
     )
     margined = ns["margined"].to_numpy(dtype=bool)
 
     # Trade level: adjusted notional (CRE52.33-36), delta (CRE52.38-41), MF (CRE52.48-52).
     hs = assign_hedging_sets(t, params)
-    ac = t["asset_class"].to_numpy(dtype=object)
+    ac = t["asset_class"]
     period = (ac == "IR") | (ac == "CREDIT")
     sd = an.supervisory_duration(
-        t["s"].to_numpy(), t["e"].to_numpy(), g.sd_rate, g.sd_floor_business_days / g.business_days_per_year
+        t["s"], t["e"], g.sd_rate, g.sd_floor_business_days / g.business_days_per_year
     )
     sd = np.where(period, sd, np.nan)
     fx_d = an.fx_adjusted_notional(
-        t["leg_1_reporting"].to_numpy(), t["leg_2_reporting"].to_numpy(),
-        t["leg_1_is_reporting"].to_numpy(), t["leg_2_is_reporting"].to_numpy(),
+        t["notional_reporting"],
+        t["leg_2_reporting"],
+        t["leg_1_is_reporting"],
+        t["leg_2_is_reporting"],
     )
     d = np.select(
         [period, ac == "FX"],
-        [t["notional_reporting"].to_numpy() * sd, fx_d],
-        t["units_value_reporting"].to_numpy(),
+        [t["notional_reporting"] * sd, fx_d],
+        t["units_value_reporting"],
     )
-    is_long = t["is_long"].to_numpy(dtype=bool)
-    is_option = t["is_option"].to_numpy(dtype=bool)
-    is_tranche = ~np.isnan(t["attachment"].to_numpy())
+    is_long = t["is_long"]
+    is_option = t["is_option"]
+    is_tranche = ~np.isnan(t["attachment"])
     delta = np.select(
         [is_option, is_tranche],
         [
             sdelta.option_delta(
-                t["is_call"].to_numpy(dtype=bool), is_long, t["price"].to_numpy(), t["strike"].to_numpy(),
-                t["shift"].to_numpy(), hs.option_volatility, t["t"].to_numpy(),
+                t["is_call"],
+                is_long,
+                t["price"],
+                t["strike"],
+                t["shift"],
+                hs.option_volatility,
+                t["t"],
             ),
             sdelta.tranche_delta(
-                is_long, t["attachment"].to_numpy(), t["detachment"].to_numpy(),
-                g.tranche_delta_numerator, g.tranche_delta_slope,
+                is_long,
+                t["attachment"],
+                t["detachment"],
+                g.tranche_delta_numerator,
+                g.tranche_delta_slope,
             ),
         ],
         sdelta.linear_delta(is_long),
     )
     mf_unmargined = maturity_factor.unmargined_maturity_factor(
-        t["m"].to_numpy(), g.maturity_floor_business_days / g.business_days_per_year
+        t["m"], g.maturity_floor_business_days / g.business_days_per_year
     )
-    mf_margined = maturity_factor.margined_maturity_factor(mpor_days, g.business_days_per_year, g.margined_mf_scale)
+    mf_margined = maturity_factor.margined_maturity_factor(
+        mpor_days, g.business_days_per_year, g.margined_mf_scale
+    )
     trade_margined = margined[code]
     mf = np.where(trade_margined, mf_margined[code], mf_unmargined)
     # FX effective notionals are signed in the hedging set's (alphabetical) pair orientation.
     effective = d * delta * mf * hs.fx_sign
     effective_unmargined = d * delta * mf_unmargined * hs.fx_sign
 
-    e = t["e"].to_numpy()
+    e = t["e"]
     ir = params.interest_rate
     bucket = np.where(
         ac == "IR", np.where(e < ir.bucket_1_upper_years, 1, np.where(e <= ir.bucket_2_upper_years, 2, 3)), 0
@@ -359,7 +437,7 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
     addon_unmargined = sum(asset_class_addons(groups, hs_unmargined["addon"], n_ns).values(), np.zeros(n_ns))
 
     # Netting set: V, C, NICA, RC (CRE52.10-19), multiplier, PFE, EAD (CRE52.1, 52.20-23), cap (CRE52.2).
-    v = np.bincount(code, weights=t["mtm"].to_numpy(), minlength=n_ns)
+    v = np.bincount(code, weights=t["mtm"], minlength=n_ns)
     nica = replacement_cost.net_independent_collateral(
         ns["ia_received"].to_numpy(), ns["ia_posted_unsegregated"].to_numpy()
     )
@@ -375,8 +453,12 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
     ead_main = exposure.exposure_at_default(rc, multiplier, addon, g.alpha)
     c_cap = nica if options.cap_vm_treatment == "eu" else c
     rc_u = np.where(margined, replacement_cost.unmargined_replacement_cost(v, c_cap), rc)
-    multiplier_u = np.where(margined, exposure.pfe_multiplier(v - c_cap, addon_unmargined, g.multiplier_floor), multiplier)
-    ead_u = np.where(margined, exposure.exposure_at_default(rc_u, multiplier_u, addon_unmargined, g.alpha), ead_main)
+    multiplier_u = np.where(
+        margined, exposure.pfe_multiplier(v - c_cap, addon_unmargined, g.multiplier_floor), multiplier
+    )
+    ead_u = np.where(
+        margined, exposure.exposure_at_default(rc_u, multiplier_u, addon_unmargined, g.alpha), ead_main
+    )
     ead = np.where(margined, np.minimum(ead_main, ead_u), ead_main)
 
     as_of = prepared.as_of.date()
@@ -389,33 +471,52 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
             "counterparty_id": ns["counterparty_id"].to_numpy(),
             "margined": margined,
             "cleared": ns["cleared"].to_numpy(dtype=bool),
-            "v": v, "c": c, "nica": nica, "th": th, "mta": mta,
-            "mpor_days": mpor_days, "mpor_rule": mpor_rule, "rc": rc,
-            "addon_ir": by_class["IR"], "addon_fx": by_class["FX"], "addon_credit": by_class["CREDIT"],
-            "addon_equity": by_class["EQUITY"], "addon_commodity": by_class["COMMODITY"],
-            "addon_aggregate": addon, "multiplier": multiplier, "pfe": pfe,
+            "v": v,
+            "c": c,
+            "nica": nica,
+            "th": th,
+            "mta": mta,
+            "mpor_days": mpor_days,
+            "mpor_rule": mpor_rule,
+            "rc": rc,
+            "addon_ir": by_class["IR"],
+            "addon_fx": by_class["FX"],
+            "addon_credit": by_class["CREDIT"],
+            "addon_equity": by_class["EQUITY"],
+            "addon_commodity": by_class["COMMODITY"],
+            "addon_aggregate": addon,
+            "multiplier": multiplier,
+            "pfe": pfe,
             "ead_margined": np.where(margined, ead_main, np.nan),
-            "rc_unmargined": rc_u, "addon_unmargined": addon_unmargined,
-            "multiplier_unmargined": multiplier_u, "ead_unmargined": ead_u, "ead": ead,
+            "rc_unmargined": rc_u,
+            "addon_unmargined": addon_unmargined,
+            "multiplier_unmargined": multiplier_u,
+            "ead_unmargined": ead_u,
+            "ead": ead,
             "cap_binding": margined & (ead_u < ead_main),
-            "trade_count": trade_count, "rejected_trade_count": rejected_count,
+            "trade_count": trade_count,
+            "rejected_trade_count": rejected_count,
             "complete": rejected_count == 0,
-            "regime": params.regime, "parameter_version": params.version,
+            "regime": params.regime,
+            "parameter_version": params.version,
         }
     )[list(NETTING_SET_RESULT_COLUMNS)]
 
     trade_result = pd.DataFrame(
         {
             "as_of_date": as_of,
-            "netting_set_id": t["netting_set_id"].to_numpy(),
-            "trade_id": t["trade_id"].to_numpy(),
+            "netting_set_id": t["netting_set_id"],
+            "trade_id": t["trade_id"],
             "asset_class": ac,
             "hedging_set": hs.key,
             "hedging_set_kind": hs.kind,
             "risk_key": hs.risk_key,
             "ir_bucket": np.where(bucket > 0, bucket, np.nan),
-            "m": t["m"].to_numpy(), "s": t["s"].to_numpy(), "e": e, "t": t["t"].to_numpy(),
-            "notional_reporting": t["notional_reporting"].to_numpy(),
+            "m": t["m"],
+            "s": t["s"],
+            "e": e,
+            "t": t["t"],
+            "notional_reporting": t["notional_reporting"],
             "supervisory_duration": sd,
             "adjusted_notional": d,
             "supervisory_delta": delta,
@@ -425,7 +526,7 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
             "effective_notional": effective,
             "maturity_factor_unmargined": mf_unmargined,
             "effective_notional_unmargined": effective_unmargined,
-            "mtm": t["mtm"].to_numpy(),
+            "mtm": t["mtm"],
         }
     )[list(TRADE_RESULT_COLUMNS)]
 
@@ -439,11 +540,25 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
             "supervisory_factor": np.where(
                 np.isin(groups.asset_class, ("IR", "FX")), groups.supervisory_factor, np.nan
             ),
-            **{k: hs_main[k] for k in ("d_bucket_1", "d_bucket_2", "d_bucket_3", "effective_notional",
-                                        "systematic", "idiosyncratic", "addon")},
+            **{
+                k: hs_main[k]
+                for k in (
+                    "d_bucket_1",
+                    "d_bucket_2",
+                    "d_bucket_3",
+                    "effective_notional",
+                    "systematic",
+                    "idiosyncratic",
+                    "addon",
+                )
+            },
             "addon_unmargined": hs_unmargined["addon"],
             "trade_count": groups.trade_count,
         }
     )[list(HEDGING_SET_RESULT_COLUMNS)]
-    return EngineResult(trades=trade_result, hedging_sets=hedging, netting_sets=netting_sets,
-                        rejected=prepared.rejected if len(prepared.rejected) else empty_rejections())
+    return EngineResult(
+        trades=trade_result,
+        hedging_sets=hedging,
+        netting_sets=netting_sets,
+        rejected=prepared.rejected if len(prepared.rejected) else empty_rejections(),
+    )

@@ -17,6 +17,8 @@ def pfe_multiplier(v_minus_c: np.ndarray, addon: np.ndarray, floor: float) -> np
     return np.where((addon > 0.0) & (v_minus_c < 0.0), multiplier, 1.0)
 
 
-def exposure_at_default(rc: np.ndarray, multiplier: np.ndarray, addon: np.ndarray, alpha: float) -> np.ndarray:
+def exposure_at_default(
+    rc: np.ndarray, multiplier: np.ndarray, addon: np.ndarray, alpha: float
+) -> np.ndarray:
     """EAD = alpha x (RC + PFE), PFE = multiplier x AddOn_aggregate (CRE52.1, CRE52.20)."""
     return alpha * (rc + multiplier * addon)

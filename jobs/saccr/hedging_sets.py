@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from saccr.columns import Columns
 from saccr.params import SupervisoryParameters
 
 REGULAR, BASIS, VOLATILITY = "REGULAR", "BASIS", "VOLATILITY"
@@ -31,77 +32,107 @@ class HedgingSetAssignment:
     fx_sign: np.ndarray  # +1, or -1 where notional_currency sorts second in the pair
 
 
-def _lookup(keys: np.ndarray, table: dict[str, float]) -> np.ndarray:
-    return pd.Series(keys, dtype=object).map(table).to_numpy(dtype=float)
+def _lookup(keys: np.ndarray, table: dict, rows: np.ndarray, default: object = np.nan) -> np.ndarray:
+    """table[key] on the rows selected by the mask `rows`; `default` elsewhere, and for unknown keys."""
+    dtype = float if isinstance(default, float) else object
+    out = np.full(len(keys), default, dtype=dtype)
+    if rows.any():
+        uniques, codes = np.unique(keys[rows].astype(str), return_inverse=True)
+        out[rows] = np.array([table.get(u, default) for u in uniques], dtype=dtype)[codes]
+    return out
 
 
-def assign_hedging_sets(t: pd.DataFrame, p: SupervisoryParameters) -> HedgingSetAssignment:
+def _pairs(ccy1: np.ndarray, ccy2: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Alphabetically ordered pair ("EUR/USD") per selected row, and whether ccy1 sorts first."""
+    key = np.full(len(ccy1), None, dtype=object)
+    first = np.ones(len(ccy1), dtype=bool)
+    if rows.any():
+        combos, codes = np.unique(
+            np.char.add(np.char.add(ccy1[rows].astype(str), "/"), ccy2[rows].astype(str)), return_inverse=True
+        )
+        left_right = [c.split("/", 1) for c in combos]
+        key[rows] = np.array(["/".join(sorted(lr)) for lr in left_right], dtype=object)[codes]
+        first[rows] = np.array([lr[0] <= lr[1] for lr in left_right])[codes]
+    return key, first
+
+
+def _special_keys(prefix: str, names: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
+    """out[rows] = prefix + name, building each distinct text once."""
+    if rows.any():
+        uniques, codes = np.unique(names[rows].astype(str), return_inverse=True)
+        out[rows] = np.array([prefix + u for u in uniques], dtype=object)[codes]
+
+
+def assign_hedging_sets(t: Columns, p: SupervisoryParameters) -> HedgingSetAssignment:
     """Assign every (validated) trade of `t` to its hedging set; vectorised over all trades."""
-    n = len(t)
-    ac = t["asset_class"].to_numpy(dtype=object)
+    ac = t["asset_class"]
     ir, fx, cr, eq, co = (ac == name for name in ("IR", "FX", "CREDIT", "EQUITY", "COMMODITY"))
-    basis_key = t["basis_key"].to_numpy(dtype=object)
-    is_basis = pd.notna(basis_key) & (basis_key != "")
-    is_vol = t["is_volatility"].to_numpy(dtype=bool)
+    basis_key = t["basis_key"]
+    is_basis = pd.notna(basis_key)
+    is_vol = t["is_volatility"] & ~is_basis
     kind = np.where(is_basis, BASIS, np.where(is_vol, VOLATILITY, REGULAR)).astype(object)
-    is_index = t["is_index"].to_numpy(dtype=bool)
-    ccy1 = t["notional_currency"].to_numpy(dtype=object)
-    ccy2 = t["currency_2"].to_numpy(dtype=object)
-    commodity_type = t["commodity_type"].to_numpy(dtype=object)
+    is_index = t["is_index"]
+    ccy1 = t["notional_currency"]
+    commodity_type = t["commodity_type"]
 
-    # Regular hedging-set key per class; FX pairs in alphabetical order (project convention).
-    fx_first = np.where(fx, ccy1.astype(str) < ccy2.astype(str), True)
-    pair = np.where(fx_first, ccy1.astype(str) + "/" + ccy2.astype(str), ccy2.astype(str) + "/" + ccy1.astype(str))
-    commodity_set = pd.Series(commodity_type, dtype=object).map(p.commodity.hedging_set).to_numpy(dtype=object)
-    regular = np.select([ir, fx, cr, eq, co], [ccy1, pair, "CREDIT", "EQUITY", commodity_set], None)
-    basis = np.where(ir, ccy1.astype(str) + " BASIS " + basis_key.astype(str), "BASIS " + basis_key.astype(str))
-    key = np.where(kind == BASIS, basis, np.where(kind == VOLATILITY, "VOLATILITY " + regular.astype(str), regular))
+    # Regular key per class (CRE52.45); FX pairs in alphabetical order (project convention).
+    pair, fx_first = _pairs(ccy1, t["currency_2"], fx)
+    key = ccy1.copy()
+    key[fx] = pair[fx]
+    key[cr] = "CREDIT"
+    key[eq] = "EQUITY"
+    key[co] = _lookup(commodity_type, dict(p.commodity.hedging_set), co, None)[co]
+    # Basis sets per pair of risk factors (IR: within the currency); volatility sets per regular set.
+    _special_keys("VOLATILITY ", key, is_vol, key)
+    basis_names = basis_key.copy()
+    ir_basis = is_basis & ir
+    if ir_basis.any():
+        basis_names[ir_basis] = ccy1[ir_basis].astype(str) + " BASIS " + basis_key[ir_basis].astype(str)
+    _special_keys("BASIS ", basis_key, is_basis & ~ir, basis_names)
+    key[is_basis] = basis_names[is_basis]
 
-    credit_quality = t["credit_quality"].to_numpy(dtype=object)
-    sf_credit = np.where(
-        is_index,
-        _lookup(credit_quality, dict(p.credit.index_supervisory_factor)),
-        _lookup(credit_quality, dict(p.credit.single_name_supervisory_factor)),
+    n = len(ac)
+    sf = np.full(n, np.nan)
+    sf[ir] = p.interest_rate.supervisory_factor
+    sf[fx] = p.fx.supervisory_factor
+    quality = t["credit_quality"]
+    sf[cr & is_index] = _lookup(quality, dict(p.credit.index_supervisory_factor), cr & is_index)[
+        cr & is_index
+    ]
+    single = cr & ~is_index
+    sf[single] = _lookup(quality, dict(p.credit.single_name_supervisory_factor), single)[single]
+    sf[eq] = np.where(
+        is_index[eq], p.equity.index_supervisory_factor, p.equity.single_name_supervisory_factor
     )
-    sf_equity = np.where(is_index, p.equity.index_supervisory_factor, p.equity.single_name_supervisory_factor)
-    sf_commodity = _lookup(commodity_type, dict(p.commodity.supervisory_factor))
-    base_sf = np.select(
-        [ir, fx, cr, eq, co],
-        [p.interest_rate.supervisory_factor, p.fx.supervisory_factor, sf_credit, sf_equity, sf_commodity],
-        np.nan,
-    )
+    sf[co] = _lookup(commodity_type, dict(p.commodity.supervisory_factor), co)[co]
     g = p.general
-    multiplier = np.where(kind == BASIS, g.basis_sf_multiplier, np.where(kind == VOLATILITY, g.volatility_sf_multiplier, 1.0))
+    sf = sf * np.where(is_basis, g.basis_sf_multiplier, np.where(is_vol, g.volatility_sf_multiplier, 1.0))
 
-    correlation = np.select(
-        [cr, eq, co],
-        [
-            np.where(is_index, p.credit.index_correlation, p.credit.single_name_correlation),
-            np.where(is_index, p.equity.index_correlation, p.equity.single_name_correlation),
-            p.commodity.correlation,
-        ],
-        np.nan,
+    correlation = np.full(n, np.nan)
+    correlation[cr] = np.where(is_index[cr], p.credit.index_correlation, p.credit.single_name_correlation)
+    correlation[eq] = np.where(is_index[eq], p.equity.index_correlation, p.equity.single_name_correlation)
+    correlation[co] = p.commodity.correlation
+
+    volatility = np.full(n, np.nan)
+    volatility[ir] = p.interest_rate.option_volatility
+    volatility[fx] = p.fx.option_volatility
+    volatility[cr] = np.where(
+        is_index[cr], p.credit.index_option_volatility, p.credit.single_name_option_volatility
     )
-    option_volatility = np.select(
-        [ir, fx, cr, eq, co],
-        [
-            p.interest_rate.option_volatility,
-            p.fx.option_volatility,
-            np.where(is_index, p.credit.index_option_volatility, p.credit.single_name_option_volatility),
-            np.where(is_index, p.equity.index_option_volatility, p.equity.single_name_option_volatility),
-            _lookup(commodity_type, dict(p.commodity.option_volatility)),
-        ],
-        np.nan,
+    volatility[eq] = np.where(
+        is_index[eq], p.equity.index_option_volatility, p.equity.single_name_option_volatility
     )
-    risk_key = np.select(
-        [cr | eq, co], [t["reference_entity"].to_numpy(dtype=object), t["commodity"].to_numpy(dtype=object)], None
-    )
+    volatility[co] = _lookup(commodity_type, dict(p.commodity.option_volatility), co)[co]
+
+    risk_key = np.full(n, None, dtype=object)
+    risk_key[cr | eq] = t["reference_entity"][cr | eq]
+    risk_key[co] = t["commodity"][co]
     return HedgingSetAssignment(
-        key=key.astype(object),
+        key=key,
         kind=kind,
-        risk_key=risk_key.astype(object),
-        supervisory_factor=base_sf * multiplier,
+        risk_key=risk_key,
+        supervisory_factor=sf,
         correlation=correlation,
-        option_volatility=option_volatility,
-        fx_sign=np.where(fx & ~fx_first, -1.0, 1.0) if n else np.ones(0),
+        option_volatility=volatility,
+        fx_sign=np.where(fx & ~fx_first, -1.0, 1.0),
     )

@@ -10,8 +10,6 @@ def unmargined_maturity_factor(m: np.ndarray, floor_years: float) -> np.ndarray:
     return np.sqrt(np.minimum(np.maximum(m, floor_years), 1.0))
 
 
-def margined_maturity_factor(
-    mpor_days: np.ndarray, business_days_per_year: int, scale: float
-) -> np.ndarray:
+def margined_maturity_factor(mpor_days: np.ndarray, business_days_per_year: int, scale: float) -> np.ndarray:
     """MF = 3/2 sqrt(MPOR / 1 year), MPOR in business days (CRE52.52)."""
     return scale * np.sqrt(mpor_days / business_days_per_year)

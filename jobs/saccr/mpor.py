@@ -29,7 +29,9 @@ def margin_period_of_risk(
     n = remargin_period_days.astype(float)
     large = ~cleared & (trade_count > p.large_netting_set_trades)
     base = np.where(cleared, p.cleared_days, p.bilateral_days).astype(float)
-    floor = np.where(large | illiquid_collateral | hard_to_replace, np.maximum(base, p.large_or_illiquid_days), base)
+    floor = np.where(
+        large | illiquid_collateral | hard_to_replace, np.maximum(base, p.large_or_illiquid_days), base
+    )
     disputed = disputes > p.dispute_count_threshold
     floor = np.where(disputed, floor * p.dispute_multiplier, floor)
     supervisory = floor + n - 1.0

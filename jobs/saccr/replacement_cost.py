@@ -13,9 +13,7 @@ def net_independent_collateral(ia_received: np.ndarray, ia_posted_unsegregated: 
     return ia_received - ia_posted_unsegregated
 
 
-def net_collateral(
-    vm_received: np.ndarray, vm_posted: np.ndarray, nica: np.ndarray
-) -> np.ndarray:
+def net_collateral(vm_received: np.ndarray, vm_posted: np.ndarray, nica: np.ndarray) -> np.ndarray:
     """C: haircut net collateral held, received positive and posted negative (CRE52.10-11).
 
     Includes posted VM with a negative sign also for unmargined sets (CRE52.10, footnote 2).

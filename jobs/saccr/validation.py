@@ -6,11 +6,13 @@ extract, trade, netting set, field and rule, so the pipeline can route it to qua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from saccr.columns import Columns
 from saccr.contract import (
     ASSET_CLASSES,
     COMMODITY_TYPES,
@@ -22,6 +24,13 @@ from saccr.contract import (
     REJECTED_COLUMNS,
 )
 
+Message = Callable[[np.ndarray], np.ndarray]
+
+
+def says(prefix: str, values: np.ndarray, suffix: str = "") -> Message:
+    """A message quoting each failing row's value: prefix + value + suffix."""
+    return lambda rows: np.array([f"{prefix}{v}{suffix}" for v in values[rows]], dtype=object)
+
 
 @dataclass
 class Rejections:
@@ -32,12 +41,15 @@ class Rejections:
     netting_set_id: np.ndarray
     parts: list[pd.DataFrame] = field(default_factory=list)
 
-    def add(self, mask: np.ndarray, field_name: str, rule: str, message: str | np.ndarray) -> None:
-        """Reject the rows where `mask` holds, for breaking `rule` on `field_name`."""
+    def add(self, mask: np.ndarray, field_name: str, rule: str, message: str | Message) -> None:
+        """Reject the rows where `mask` holds, for breaking `rule` on `field_name`.
+
+        `message` is a text, or a function building the texts of the failing rows only.
+        """
         rows = np.flatnonzero(mask)
         if rows.size == 0:
             return
-        text = message[rows] if isinstance(message, np.ndarray) else np.full(rows.size, message, dtype=object)
+        text = message(rows) if callable(message) else np.full(rows.size, message, dtype=object)
         self.parts.append(
             pd.DataFrame(
                 {
@@ -65,22 +77,23 @@ def empty_rejections(with_row: bool = False) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
+def one_of(values: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
+    """values in `allowed`, by hashing (np.isin sorts object arrays, which is slow)."""
+    return pd.Index(allowed).get_indexer(values) >= 0
+
+
 def blank(values: np.ndarray) -> np.ndarray:
     """True where a text value is missing or empty."""
     return pd.isna(values) | (values == "")
 
 
-def _text(values: np.ndarray) -> np.ndarray:
-    return values.astype(str)
-
-
-def validate_market_data(md: pd.DataFrame, reporting_currency: str) -> Rejections:
+def validate_market_data(md: Columns, reporting_currency: str) -> Rejections:
     """Market data: known kind, a key, a finite value, positive FX rates, one row per (kind, key)."""
-    n = len(md)
-    kind, key = md["kind"].to_numpy(dtype=object), md["key"].to_numpy(dtype=object)
-    value = md["value"].to_numpy(dtype=float)
+    n = len(md["kind"])
+    kind, key = md["kind"], md["key"]
+    value = md["value"]
     r = Rejections("market_data", np.full(n, None, dtype=object), np.full(n, None, dtype=object))
-    r.add(~np.isin(kind, MARKET_DATA_KINDS), "kind", "enumeration", "kind must be FX or PRICE")
+    r.add(~one_of(kind, MARKET_DATA_KINDS), "kind", "enumeration", "kind must be FX or PRICE")
     r.add(blank(key), "key", "required", "key is empty")
     r.add(~np.isfinite(value), "value", "required", "value is empty or not finite")
     r.add((kind == "FX") & ~(value > 0), "value", "fx_rate_positive", "FX rate must be > 0")
@@ -95,48 +108,77 @@ def validate_market_data(md: pd.DataFrame, reporting_currency: str) -> Rejection
     return r
 
 
-def validate_collateral(col: pd.DataFrame, has_rate: np.ndarray) -> Rejections:
+def validate_collateral(col: Columns, has_rate: np.ndarray) -> Rejections:
     """Collateral terms: one complete row per netting set, amounts >= 0 (after haircuts)."""
-    ns = col["netting_set_id"].to_numpy(dtype=object)
-    r = Rejections("collateral", np.full(len(col), None, dtype=object), ns)
+    ns = col["netting_set_id"]
+    r = Rejections("collateral", np.full(len(col["netting_set_id"]), None, dtype=object), ns)
     r.add(blank(ns), "netting_set_id", "required", "netting_set_id is empty")
-    r.add(pd.Series(ns).duplicated(keep=False).to_numpy() & ~blank(ns), "netting_set_id", "duplicate_key",
-          "more than one collateral row for this netting set")
+    r.add(
+        pd.Series(ns).duplicated(keep=False).to_numpy() & ~blank(ns),
+        "netting_set_id",
+        "duplicate_key",
+        "more than one collateral row for this netting set",
+    )
     for name in ("margined", "cleared", "illiquid_collateral", "hard_to_replace"):
-        r.add(col[name].isna().to_numpy(), name, "required", f"{name} must be true or false")
-    r.add(blank(col["currency"].to_numpy(dtype=object)), "currency", "required", "currency is empty")
-    r.add(~blank(col["currency"].to_numpy(dtype=object)) & ~has_rate, "currency", "fx_rate_missing",
-          "no FX rate for the collateral currency")
-    for name in ("vm_received", "vm_posted", "ia_received", "ia_posted_unsegregated",
-                 "ia_posted_segregated", "threshold", "mta"):
-        v = col[name].to_numpy(dtype=float)
+        r.add(np.isnan(col[name]), name, "required", f"{name} must be true or false")
+    r.add(blank(col["currency"]), "currency", "required", "currency is empty")
+    r.add(
+        ~blank(col["currency"]) & ~has_rate,
+        "currency",
+        "fx_rate_missing",
+        "no FX rate for the collateral currency",
+    )
+    for name in (
+        "vm_received",
+        "vm_posted",
+        "ia_received",
+        "ia_posted_unsegregated",
+        "ia_posted_segregated",
+        "threshold",
+        "mta",
+    ):
+        v = col[name]
         r.add(np.isnan(v), name, "required", f"{name} is empty")
         r.add(v < 0, name, "non_negative", f"{name} must be >= 0 (posted amounts are given as positive)")
-    remargin = col["remargin_period_days"].to_numpy(dtype=float, na_value=np.nan)
+    remargin = col["remargin_period_days"]
     r.add(np.isnan(remargin), "remargin_period_days", "required", "remargin_period_days is empty")
     r.add(remargin < 1, "remargin_period_days", "positive", "remargin_period_days must be >= 1")
-    disputes = col["disputes"].to_numpy(dtype=float, na_value=np.nan)
+    disputes = col["disputes"]
     r.add(np.isnan(disputes), "disputes", "required", "disputes is empty")
     r.add(disputes < 0, "disputes", "non_negative", "disputes must be >= 0")
-    override = col["mpor_override_days"].to_numpy(dtype=float, na_value=np.nan)
+    override = col["mpor_override_days"]
     r.add(override < 1, "mpor_override_days", "positive", "mpor_override_days must be >= 1 when given")
     return r
 
 
-def validate_valuations(val: pd.DataFrame, known_trade: np.ndarray, has_rate: np.ndarray) -> Rejections:
+def validate_valuations(
+    val: Columns, duplicate: np.ndarray, known_trade: np.ndarray, has_rate: np.ndarray
+) -> Rejections:
     """Valuations: one per trade, a finite MtM, a currency with an FX rate, a trade behind it."""
-    tid = val["trade_id"].to_numpy(dtype=object)
-    r = Rejections("valuations", tid, np.full(len(val), None, dtype=object))
-    mtm = val["mtm"].to_numpy(dtype=float)
+    tid = val["trade_id"]
+    r = Rejections("valuations", tid, np.full(len(val["trade_id"]), None, dtype=object))
+    mtm = val["mtm"]
     r.add(blank(tid), "trade_id", "required", "trade_id is empty")
     r.add(~np.isfinite(mtm), "mtm", "required", "mtm is empty or not finite")
-    ccy = val["mtm_currency"].to_numpy(dtype=object)
+    ccy = val["mtm_currency"]
     r.add(blank(ccy), "mtm_currency", "required", "mtm_currency is empty")
     r.add(~blank(ccy) & ~has_rate, "mtm_currency", "fx_rate_missing", "no FX rate for mtm_currency")
-    r.add(pd.Series(tid).duplicated(keep=False).to_numpy() & ~blank(tid), "trade_id", "duplicate_key",
-          "more than one valuation for this trade")
+    r.add(duplicate, "trade_id", "duplicate_key", "more than one valuation for this trade")
     r.add(~blank(tid) & ~known_trade, "trade_id", "valuation_without_trade", "no trade with this trade_id")
     return r
+
+
+TEXT_FIELDS = (
+    "trade_id",
+    "netting_set_id",
+    "notional_currency",
+    "currency_2",
+    "reference_entity",
+    "underlying_id",
+    "option_type",
+    "commodity",
+    "basis_key",
+)
 
 
 @dataclass(frozen=True)
@@ -147,150 +189,263 @@ class TradeLookups:
     rate_2: np.ndarray  # FX rate of currency_2
     price: np.ndarray  # PRICE of underlying_id
     shift: np.ndarray  # lambda of the trade's currency for IR options (NaN if none configured)
+    duplicate: np.ndarray  # the trade_id appears on more than one trade row
     has_valuation: np.ndarray
     has_collateral: np.ndarray
 
 
-def validate_trades(t: pd.DataFrame, look: TradeLookups, as_of: pd.Timestamp) -> Rejections:
-    """Trade rules: enumerations, fields each product needs, positive amounts, date order."""
-    tid = t["trade_id"].to_numpy(dtype=object)
-    ns = t["netting_set_id"].to_numpy(dtype=object)
+def validate_trades(t: Columns, look: TradeLookups, as_of: pd.Timestamp) -> Rejections:
+    """Trade rules: enumerations, fields each product needs, positive amounts, date order.
+
+    Text columns hold None for an empty value (the engine normalises "" before calling this).
+    """
+    tid = t["trade_id"]
+    ns = t["netting_set_id"]
     r = Rejections("trades", tid, ns)
-    ac = t["asset_class"].to_numpy(dtype=object)
+    empty = {name: pd.isna(t[name]) for name in TEXT_FIELDS}
+    ac = t["asset_class"]
     ir, fx, cr, eq, co = (ac == a for a in ASSET_CLASSES)
     day = np.datetime64(as_of, "ns")
 
-    r.add(blank(tid), "trade_id", "required", "trade_id is empty")
-    r.add(pd.Series(tid).duplicated(keep=False).to_numpy() & ~blank(tid), "trade_id", "duplicate_key",
-          "trade_id appears more than once")
-    r.add(blank(ns), "netting_set_id", "required", "netting_set_id is empty")
-    r.add(~np.isin(ac, ASSET_CLASSES), "asset_class", "enumeration",
-          "unknown asset class '" + _text(ac) + f"' (expected one of {', '.join(ASSET_CLASSES)})")
-    direction = t["direction"].to_numpy(dtype=object)
-    r.add(~np.isin(direction, DIRECTIONS), "direction", "enumeration", "direction must be LONG or SHORT")
+    r.add(empty["trade_id"], "trade_id", "required", "trade_id is empty")
+    r.add(look.duplicate, "trade_id", "duplicate_key", "trade_id appears more than once")
+    r.add(empty["netting_set_id"], "netting_set_id", "required", "netting_set_id is empty")
+    r.add(
+        ~one_of(ac, ASSET_CLASSES),
+        "asset_class",
+        "enumeration",
+        says("unknown asset class '", ac, f"' (expected one of {', '.join(ASSET_CLASSES)})"),
+    )
+    direction = t["direction"]
+    r.add(~one_of(direction, DIRECTIONS), "direction", "enumeration", "direction must be LONG or SHORT")
 
-    notional = t["notional"].to_numpy(dtype=float)
+    notional = t["notional"]
     r.add(np.isnan(notional), "notional", "required", "notional is empty")
-    r.add(notional <= 0, "notional", "positive", "notional must be > 0, got " + _text(notional))
-    ccy1 = t["notional_currency"].to_numpy(dtype=object)
-    r.add(blank(ccy1), "notional_currency", "required", "notional_currency is empty")
-    r.add(~blank(ccy1) & np.isnan(look.rate_1), "notional_currency", "fx_rate_missing",
-          "no FX rate for " + _text(ccy1))
+    r.add(notional <= 0, "notional", "positive", says("notional must be > 0, got ", notional))
+    ccy1 = t["notional_currency"]
+    r.add(empty["notional_currency"], "notional_currency", "required", "notional_currency is empty")
+    r.add(
+        ~empty["notional_currency"] & np.isnan(look.rate_1),
+        "notional_currency",
+        "fx_rate_missing",
+        says("no FX rate for ", ccy1),
+    )
 
-    maturity = t["maturity_date"].to_numpy(dtype="datetime64[ns]")
+    maturity = t["maturity_date"]
     r.add(np.isnat(maturity), "maturity_date", "required", "maturity_date is empty")
-    r.add(maturity < day, "maturity_date", "maturity_before_as_of",
-          "maturity_date " + _text(maturity.astype("datetime64[D]")) + f" is before the as-of date {as_of.date()}")
+    r.add(
+        maturity < day,
+        "maturity_date",
+        "maturity_before_as_of",
+        says("maturity_date ", maturity.astype("datetime64[D]"), f" is before the as-of date {as_of.date()}"),
+    )
 
     # IR and credit reference a period: S and E (CRE52.31).
-    start = t["start_date"].to_numpy(dtype="datetime64[ns]")
-    end = t["end_date"].to_numpy(dtype="datetime64[ns]")
+    start = t["start_date"]
+    end = t["end_date"]
     period = ir | cr
-    r.add(period & np.isnat(start), "start_date", "required_for_product", "IR and credit trades need start_date")
+    r.add(
+        period & np.isnat(start), "start_date", "required_for_product", "IR and credit trades need start_date"
+    )
     r.add(period & np.isnat(end), "end_date", "required_for_product", "IR and credit trades need end_date")
     r.add(period & (start > end), "start_date", "date_order", "start_date is after end_date")
     r.add(period & (end < day), "end_date", "end_before_as_of", "end_date is before the as-of date")
 
     # FX: both legs (CRE52.35).
-    notional_2 = t["notional_2"].to_numpy(dtype=float)
-    ccy2 = t["currency_2"].to_numpy(dtype=object)
+    notional_2 = t["notional_2"]
+    ccy2 = t["currency_2"]
     r.add(fx & ~(notional_2 > 0), "notional_2", "required_for_product", "FX trades need notional_2 > 0")
-    r.add(fx & blank(ccy2), "currency_2", "required_for_product", "FX trades need currency_2")
-    r.add(fx & ~blank(ccy2) & (ccy2 == ccy1), "currency_2", "same_currency", "currency_2 equals notional_currency")
-    r.add(fx & ~blank(ccy2) & np.isnan(look.rate_2), "currency_2", "fx_rate_missing",
-          "no FX rate for " + _text(ccy2))
+    r.add(fx & empty["currency_2"], "currency_2", "required_for_product", "FX trades need currency_2")
+    r.add(
+        fx & ~empty["currency_2"] & (ccy2 == ccy1),
+        "currency_2",
+        "same_currency",
+        "currency_2 equals notional_currency",
+    )
+    r.add(
+        fx & ~empty["currency_2"] & np.isnan(look.rate_2),
+        "currency_2",
+        "fx_rate_missing",
+        says("no FX rate for ", ccy2),
+    )
 
     # Credit and equity name an entity; credit has a quality (CRE52.61, CRE52.72).
-    entity = t["reference_entity"].to_numpy(dtype=object)
-    is_index_null = t["is_index"].isna().to_numpy()
-    is_index = t["is_index"].fillna(False).to_numpy(dtype=bool)
-    r.add((cr | eq) & blank(entity), "reference_entity", "required_for_product",
-          "credit and equity trades need reference_entity")
-    r.add((cr | eq) & is_index_null, "is_index", "required_for_product", "credit and equity trades need is_index")
-    quality = t["credit_quality"].to_numpy(dtype=object)
-    good_quality = np.where(is_index, np.isin(quality, CREDIT_QUALITIES_INDEX),
-                            np.isin(quality, CREDIT_QUALITIES_SINGLE_NAME))
-    r.add(cr & ~is_index_null & ~good_quality, "credit_quality", "enumeration",
-          np.where(is_index, "index credit_quality must be IG or SG",
-                   "single-name credit_quality must be one of AAA, AA, A, BBB, BB, B, CCC").astype(object))
+    is_index_null = np.isnan(t["is_index"])
+    is_index = t["is_index"] == 1.0
+    r.add(
+        (cr | eq) & empty["reference_entity"],
+        "reference_entity",
+        "required_for_product",
+        "credit and equity trades need reference_entity",
+    )
+    r.add(
+        (cr | eq) & is_index_null,
+        "is_index",
+        "required_for_product",
+        "credit and equity trades need is_index",
+    )
+    quality = t["credit_quality"]
+    good_quality = np.where(
+        is_index, one_of(quality, CREDIT_QUALITIES_INDEX), one_of(quality, CREDIT_QUALITIES_SINGLE_NAME)
+    )
+    r.add(
+        cr & ~is_index_null & ~good_quality,
+        "credit_quality",
+        "enumeration",
+        lambda rows: np.where(
+            is_index[rows],
+            "index credit_quality must be IG or SG",
+            "single-name credit_quality must be one of AAA, AA, A, BBB, BB, B, CCC",
+        ),
+    )
     _reject_inconsistent_entities(r, t, cr | eq)
 
-    commodity_type = t["commodity_type"].to_numpy(dtype=object)
-    r.add(co & ~np.isin(commodity_type, COMMODITY_TYPES), "commodity_type", "enumeration",
-          f"commodity_type must be one of {', '.join(COMMODITY_TYPES)}")
-    r.add(co & blank(t["commodity"].to_numpy(dtype=object)), "commodity", "required_for_product",
-          "commodity trades need commodity (the commodity type within the hedging set)")
+    commodity_type = t["commodity_type"]
+    r.add(
+        co & ~one_of(commodity_type, COMMODITY_TYPES),
+        "commodity_type",
+        "enumeration",
+        f"commodity_type must be one of {', '.join(COMMODITY_TYPES)}",
+    )
+    r.add(
+        co & empty["commodity"],
+        "commodity",
+        "required_for_product",
+        "commodity trades need commodity (the commodity type within the hedging set)",
+    )
 
     # Units priced from market data (CRE52.36).
-    quantity = t["quantity"].to_numpy(dtype=float)
-    underlying = t["underlying_id"].to_numpy(dtype=object)
+    quantity = t["quantity"]
+    underlying = t["underlying_id"]
     has_qty = ~np.isnan(quantity)
-    r.add(has_qty & ~(eq | co), "quantity", "not_for_product", "quantity applies to equity and commodity only")
+    r.add(
+        has_qty & ~(eq | co), "quantity", "not_for_product", "quantity applies to equity and commodity only"
+    )
     r.add(has_qty & ~(quantity > 0), "quantity", "positive", "quantity must be > 0")
-    r.add(has_qty & blank(underlying), "underlying_id", "required_for_product",
-          "a trade with quantity needs underlying_id to price its units")
+    r.add(
+        has_qty & empty["underlying_id"],
+        "underlying_id",
+        "required_for_product",
+        "a trade with quantity needs underlying_id to price its units",
+    )
 
     # Options (CRE52.40).
-    option_type = t["option_type"].to_numpy(dtype=object)
-    is_option = ~blank(option_type)
-    r.add(is_option & ~np.isin(option_type, OPTION_TYPES), "option_type", "enumeration",
-          "option_type must be CALL, PUT or empty")
-    exercise = t["exercise_date"].to_numpy(dtype="datetime64[ns]")
-    strike = t["strike"].to_numpy(dtype=float)
-    r.add(is_option & np.isnat(exercise), "exercise_date", "required_for_product", "options need exercise_date")
-    r.add(is_option & (exercise < day), "exercise_date", "exercise_before_as_of",
-          "exercise_date is before the as-of date")
-    r.add(is_option & (exercise > maturity), "exercise_date", "date_order", "exercise_date is after maturity_date")
+    option_type = t["option_type"]
+    is_option = ~empty["option_type"]
+    r.add(
+        is_option & ~one_of(option_type, OPTION_TYPES),
+        "option_type",
+        "enumeration",
+        "option_type must be CALL, PUT or empty",
+    )
+    exercise = t["exercise_date"]
+    strike = t["strike"]
+    r.add(
+        is_option & np.isnat(exercise), "exercise_date", "required_for_product", "options need exercise_date"
+    )
+    r.add(
+        is_option & (exercise < day),
+        "exercise_date",
+        "exercise_before_as_of",
+        "exercise_date is before the as-of date",
+    )
+    r.add(
+        is_option & (exercise > maturity),
+        "exercise_date",
+        "date_order",
+        "exercise_date is after maturity_date",
+    )
     r.add(is_option & ~np.isfinite(strike), "strike", "required_for_product", "options need strike")
-    r.add(is_option & blank(underlying), "underlying_id", "required_for_product",
-          "options need underlying_id (the price or forward rate of the underlying)")
-    r.add((is_option | has_qty) & ~blank(underlying) & np.isnan(look.price), "underlying_id", "price_missing",
-          "no PRICE in market data for underlying_id " + _text(underlying))
+    r.add(
+        is_option & empty["underlying_id"],
+        "underlying_id",
+        "required_for_product",
+        "options need underlying_id (the price or forward rate of the underlying)",
+    )
+    r.add(
+        (is_option | has_qty) & ~empty["underlying_id"] & np.isnan(look.price),
+        "underlying_id",
+        "price_missing",
+        says("no PRICE in market data for underlying_id ", underlying),
+    )
     low = np.fmin(look.price, strike)
     not_positive = is_option & (low <= 0)
-    r.add(not_positive & ~ir, "strike", "non_positive_price_or_strike",
-          "P or K <= 0: the lambda shift applies to interest-rate options only")
+    r.add(
+        not_positive & ~ir,
+        "strike",
+        "non_positive_price_or_strike",
+        "P or K <= 0: the lambda shift applies to interest-rate options only",
+    )
     shifted_ok = (look.price + look.shift > 0) & (strike + look.shift > 0)
-    r.add(not_positive & ir & ~shifted_ok, "strike", "lambda_shift_missing",
-          "P or K <= 0 and no sufficient lambda shift configured for " + _text(ccy1))
+    r.add(
+        not_positive & ir & ~shifted_ok,
+        "strike",
+        "lambda_shift_missing",
+        says("P or K <= 0 and no sufficient lambda shift configured for ", ccy1),
+    )
 
     # CDO tranches and nth-to-default (CRE52.41).
-    attach = t["attachment"].to_numpy(dtype=float)
-    detach = t["detachment"].to_numpy(dtype=float)
+    attach = t["attachment"]
+    detach = t["detachment"]
     is_tranche = ~np.isnan(attach) | ~np.isnan(detach)
     r.add(is_tranche & ~cr, "attachment", "not_for_product", "attachment/detachment apply to credit only")
-    r.add(is_tranche & (np.isnan(attach) | np.isnan(detach)), "detachment", "required_for_product",
-          "tranches need both attachment and detachment")
-    r.add(is_tranche & ~((attach >= 0) & (attach < detach) & (detach <= 1)), "attachment", "tranche_bounds",
-          "tranches need 0 <= attachment < detachment <= 1")
-    r.add(is_tranche & is_option, "option_type", "unsupported_combination", "options on tranches are not supported")
+    r.add(
+        is_tranche & (np.isnan(attach) | np.isnan(detach)),
+        "detachment",
+        "required_for_product",
+        "tranches need both attachment and detachment",
+    )
+    r.add(
+        is_tranche & ~((attach >= 0) & (attach < detach) & (detach <= 1)),
+        "attachment",
+        "tranche_bounds",
+        "tranches need 0 <= attachment < detachment <= 1",
+    )
+    r.add(
+        is_tranche & is_option,
+        "option_type",
+        "unsupported_combination",
+        "options on tranches are not supported",
+    )
 
-    basis = ~blank(t["basis_key"].to_numpy(dtype=object))
-    vol = t["is_volatility"].fillna(False).to_numpy(dtype=bool)
-    r.add(basis & vol, "basis_key", "unsupported_combination",
-          "a trade cannot be both a basis and a volatility transaction")
+    basis = ~empty["basis_key"]
+    vol = t["is_volatility"] == 1.0
+    r.add(
+        basis & vol,
+        "basis_key",
+        "unsupported_combination",
+        "a trade cannot be both a basis and a volatility transaction",
+    )
 
     r.add(~look.has_valuation, "trade_id", "trade_without_valuation", "no valid valuation for this trade")
-    r.add(~blank(ns) & ~look.has_collateral, "netting_set_id", "netting_set_without_collateral",
-          "no valid collateral row for this netting set")
+    r.add(
+        ~empty["netting_set_id"] & ~look.has_collateral,
+        "netting_set_id",
+        "netting_set_without_collateral",
+        "no valid collateral row for this netting set",
+    )
     return r
 
 
-def _reject_inconsistent_entities(r: Rejections, t: pd.DataFrame, entity_trade: np.ndarray) -> None:
+def _reject_inconsistent_entities(r: Rejections, t: Columns, entity_trade: np.ndarray) -> None:
     """One entity must have one credit quality and one index flag everywhere (CRE52.61)."""
     if not entity_trade.any():
         return
     sub = pd.DataFrame(
         {
-            "ac": t["asset_class"].to_numpy(dtype=object)[entity_trade],
-            "entity": t["reference_entity"].to_numpy(dtype=object)[entity_trade],
-            "attrs": t["credit_quality"].astype(str).to_numpy()[entity_trade]
+            "ac": t["asset_class"][entity_trade],
+            "entity": t["reference_entity"][entity_trade],
+            "attrs": t["credit_quality"][entity_trade].astype(str)
             + "|"
-            + t["is_index"].astype(str).to_numpy()[entity_trade],
+            + t["is_index"][entity_trade].astype(str),
         }
     )
     varieties = sub.groupby(["ac", "entity"], sort=False)["attrs"].transform("nunique").to_numpy()
-    bad = np.zeros(len(t), dtype=bool)
+    bad = np.zeros(len(entity_trade), dtype=bool)
     bad[np.flatnonzero(entity_trade)] = varieties > 1
-    r.add(bad, "reference_entity", "inconsistent_entity",
-          "the same reference_entity has different credit_quality or is_index values")
+    r.add(
+        bad,
+        "reference_entity",
+        "inconsistent_entity",
+        "the same reference_entity has different credit_quality or is_index values",
+    )

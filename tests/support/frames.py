@@ -49,11 +49,23 @@ def valuations(mtm: dict[str, float], currency: str = "USD") -> pd.DataFrame:
 def collateral_row(netting_set_id: str, **terms: Any) -> dict[str, Any]:
     """An unmargined netting set with no collateral, unless `terms` say otherwise."""
     row = {
-        "netting_set_id": netting_set_id, "counterparty_id": "CP-" + netting_set_id,
-        "margined": False, "cleared": False, "currency": "USD",
-        "vm_received": 0.0, "vm_posted": 0.0, "ia_received": 0.0, "ia_posted_unsegregated": 0.0,
-        "ia_posted_segregated": 0.0, "threshold": 0.0, "mta": 0.0, "remargin_period_days": 1,
-        "disputes": 0, "illiquid_collateral": False, "hard_to_replace": False, "mpor_override_days": None,
+        "netting_set_id": netting_set_id,
+        "counterparty_id": "CP-" + netting_set_id,
+        "margined": False,
+        "cleared": False,
+        "currency": "USD",
+        "vm_received": 0.0,
+        "vm_posted": 0.0,
+        "ia_received": 0.0,
+        "ia_posted_unsegregated": 0.0,
+        "ia_posted_segregated": 0.0,
+        "threshold": 0.0,
+        "mta": 0.0,
+        "remargin_period_days": 1,
+        "disputes": 0,
+        "illiquid_collateral": False,
+        "hard_to_replace": False,
+        "mpor_override_days": None,
     }
     row.update(terms)
     return row
@@ -66,8 +78,12 @@ def collateral(*rows: dict[str, Any]) -> pd.DataFrame:
 def market_data(fx: dict[str, float] | None = None, prices: dict[str, float] | None = None) -> pd.DataFrame:
     rows = [{"kind": "FX", "key": k, "value": v} for k, v in (fx or {}).items()]
     rows += [{"kind": "PRICE", "key": k, "value": v} for k, v in (prices or {}).items()]
-    return _typed(rows, MARKET_DATA_COLUMNS) if rows else pd.DataFrame(
-        {"kind": pd.Series(dtype=object), "key": pd.Series(dtype=object), "value": pd.Series(dtype=float)}
+    return (
+        _typed(rows, MARKET_DATA_COLUMNS)
+        if rows
+        else pd.DataFrame(
+            {"kind": pd.Series(dtype=object), "key": pd.Series(dtype=object), "value": pd.Series(dtype=float)}
+        )
     )
 
 

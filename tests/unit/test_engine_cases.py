@@ -21,8 +21,13 @@ PARAMS = load_parameters("bcbs_cre52")
 FX = {"EUR": 1.1, "GBP": 1.25, "JPY": 0.0067}
 
 
-def run(*rows: dict, coll: list[dict] | None = None, prices: dict | None = None, mtm: dict | None = None,
-        **options) -> EngineResult:
+def run(
+    *rows: dict,
+    coll: list[dict] | None = None,
+    prices: dict | None = None,
+    mtm: dict | None = None,
+    **options,
+) -> EngineResult:
     ids = [r["trade_id"] for r in rows]
     netting_sets = sorted({r["netting_set_id"] for r in rows}) or ["NS"]
     return compute(
@@ -36,24 +41,65 @@ def run(*rows: dict, coll: list[dict] | None = None, prices: dict | None = None,
     )
 
 
-def fx_forward(tid: str, notional: float, ccy: str, notional_2: float, ccy_2: str, years: float = 1.0,
-               direction: str = "LONG", ns: str = "NS") -> dict:
-    return dict(trade_id=tid, netting_set_id=ns, asset_class="FX", direction=direction, notional=notional,
-                notional_currency=ccy, notional_2=notional_2, currency_2=ccy_2, maturity_date=day(years))
+def fx_forward(
+    tid: str,
+    notional: float,
+    ccy: str,
+    notional_2: float,
+    ccy_2: str,
+    years: float = 1.0,
+    direction: str = "LONG",
+    ns: str = "NS",
+) -> dict:
+    return dict(
+        trade_id=tid,
+        netting_set_id=ns,
+        asset_class="FX",
+        direction=direction,
+        notional=notional,
+        notional_currency=ccy,
+        notional_2=notional_2,
+        currency_2=ccy_2,
+        maturity_date=day(years),
+    )
 
 
-def irs(tid: str, years: float, direction: str = "LONG", ccy: str = "USD", notional: float = 1_000_000.0,
-        ns: str = "NS", **extra) -> dict:
-    row = dict(trade_id=tid, netting_set_id=ns, asset_class="IR", direction=direction, notional=notional,
-               notional_currency=ccy, start_date=day(-1), end_date=day(years), maturity_date=day(years))
+def irs(
+    tid: str,
+    years: float,
+    direction: str = "LONG",
+    ccy: str = "USD",
+    notional: float = 1_000_000.0,
+    ns: str = "NS",
+    **extra,
+) -> dict:
+    row = dict(
+        trade_id=tid,
+        netting_set_id=ns,
+        asset_class="IR",
+        direction=direction,
+        notional=notional,
+        notional_currency=ccy,
+        start_date=day(-1),
+        end_date=day(years),
+        maturity_date=day(years),
+    )
     row.update(extra)
     return row
 
 
 def equity(tid: str, entity: str, index: bool, direction: str = "LONG", **extra) -> dict:
-    row = dict(trade_id=tid, netting_set_id="NS", asset_class="EQUITY", direction=direction,
-               notional=100_000.0, notional_currency="USD", maturity_date=day(2), reference_entity=entity,
-               is_index=index)
+    row = dict(
+        trade_id=tid,
+        netting_set_id="NS",
+        asset_class="EQUITY",
+        direction=direction,
+        notional=100_000.0,
+        notional_currency="USD",
+        maturity_date=day(2),
+        reference_entity=entity,
+        is_index=index,
+    )
     row.update(extra)
     return row
 
@@ -103,15 +149,27 @@ PHI_06 = 0.7257468822499265  # Phi(0.6)
 
 @pytest.mark.parametrize(
     ("option_type", "direction", "expected"),
-    [("CALL", "LONG", PHI_06), ("CALL", "SHORT", -PHI_06), ("PUT", "LONG", -(1 - PHI_06)),
-     ("PUT", "SHORT", 1 - PHI_06)],
+    [
+        ("CALL", "LONG", PHI_06),
+        ("CALL", "SHORT", -PHI_06),
+        ("PUT", "LONG", -(1 - PHI_06)),
+        ("PUT", "SHORT", 1 - PHI_06),
+    ],
 )
 def test_option_delta_each_kind(option_type: str, direction: str, expected: float) -> None:
     """Equity single-name option, P = K = 100, sigma = 120%, T = 1:
     d1 = (ln 1 + 0.5 x 1.44 x 1) / 1.2 = 0.6; bought call +Phi(0.6) = 0.725747, sold call -0.725747,
     bought put -Phi(-0.6) = -0.274253, sold put +0.274253 (CRE52.40)."""
-    row = equity("O", "ACME", False, direction=direction, option_type=option_type, exercise_date=day(1),
-                 strike=100.0, underlying_id="ACME")
+    row = equity(
+        "O",
+        "ACME",
+        False,
+        direction=direction,
+        option_type=option_type,
+        exercise_date=day(1),
+        strike=100.0,
+        underlying_id="ACME",
+    )
     t = one(run(row, prices={"ACME": 100.0}).trades, trade_id="O")
     assert norm.cdf(0.6) == pytest.approx(PHI_06)
     assert t["supervisory_volatility"] == 1.2
@@ -123,8 +181,16 @@ def test_negative_rate_option_uses_the_currency_lambda() -> None:
     """EUR swaption, P = -0.2%, K = 0.1%, lambda(EUR) = 1% from conf, sigma 50%, T = 1:
     d1 = (ln(0.008 / 0.011) + 0.125) / 0.5 = (-0.318454 + 0.125) / 0.5 = -0.386908;
     bought call delta = Phi(-0.386908) = 0.349412."""
-    row = irs("O", 6, ccy="EUR", option_type="CALL", exercise_date=day(1), strike=0.001,
-              underlying_id="EUR-FWD", start_date=day(1))
+    row = irs(
+        "O",
+        6,
+        ccy="EUR",
+        option_type="CALL",
+        exercise_date=day(1),
+        strike=0.001,
+        underlying_id="EUR-FWD",
+        start_date=day(1),
+    )
     t = one(run(row, prices={"EUR-FWD": -0.002}).trades, trade_id="O")
     d1 = (math.log(0.008 / 0.011) + 0.125) / 0.5
     assert d1 == pytest.approx(-0.386908, abs=1e-6)
@@ -134,8 +200,15 @@ def test_negative_rate_option_uses_the_currency_lambda() -> None:
 
 def test_non_positive_rate_without_lambda_is_rejected() -> None:
     """USD has no lambda configured: an option with P <= 0 is rejected, naming trade and rule."""
-    row = irs("O", 6, option_type="CALL", exercise_date=day(1), strike=0.001, underlying_id="USD-FWD",
-              start_date=day(1))
+    row = irs(
+        "O",
+        6,
+        option_type="CALL",
+        exercise_date=day(1),
+        strike=0.001,
+        underlying_id="USD-FWD",
+        start_date=day(1),
+    )
     r = run(row, prices={"USD-FWD": -0.002})
     assert r.netting_sets.empty
     rej = one(r.rejected, rule="lambda_shift_missing")
@@ -145,11 +218,23 @@ def test_non_positive_rate_without_lambda_is_rejected() -> None:
 def test_cdo_tranche_and_nth_to_default_delta() -> None:
     """Tranche 3%-7% bought protection: 15 / ((1 + 14 x 0.03)(1 + 14 x 0.07)) = 15 / (1.42 x 1.98) = 5.335040.
     Second-to-default on 5 names sold: A = 1/5, D = 2/5: -15 / (3.8 x 6.6) = -0.598086 (CRE52.41)."""
-    base = dict(netting_set_id="NS", asset_class="CREDIT", notional=1_000_000.0, notional_currency="USD",
-                start_date=day(-1), end_date=day(5), maturity_date=day(5), is_index=True, credit_quality="IG")
-    tranche = dict(base, trade_id="T", direction="LONG", reference_entity="CDX.IG 3-7", attachment=0.03,
-                   detachment=0.07)
-    ntd = dict(base, trade_id="N", direction="SHORT", reference_entity="BASKET-5", attachment=0.2, detachment=0.4)
+    base = dict(
+        netting_set_id="NS",
+        asset_class="CREDIT",
+        notional=1_000_000.0,
+        notional_currency="USD",
+        start_date=day(-1),
+        end_date=day(5),
+        maturity_date=day(5),
+        is_index=True,
+        credit_quality="IG",
+    )
+    tranche = dict(
+        base, trade_id="T", direction="LONG", reference_entity="CDX.IG 3-7", attachment=0.03, detachment=0.07
+    )
+    ntd = dict(
+        base, trade_id="N", direction="SHORT", reference_entity="BASKET-5", attachment=0.2, detachment=0.4
+    )
     r = run(tranche, ntd)
     assert one(r.trades, trade_id="T")["supervisory_delta"] == pytest.approx(15 / (1.42 * 1.98), rel=1e-12)
     assert one(r.trades, trade_id="T")["supervisory_delta"] == pytest.approx(5.335040, abs=1e-6)
@@ -180,10 +265,22 @@ def test_commodity_types_within_energy() -> None:
     A_power = 40, A_gas = -36; systematic = (0.4 x (40 - 36))^2 = 2.56;
     idiosyncratic = 0.84 x (1,600 + 1,296) = 2,432.64; add-on = sqrt(2,435.2) = 49.347746."""
     base = dict(netting_set_id="NS", asset_class="COMMODITY", notional_currency="USD", maturity_date=day(1))
-    power = dict(base, trade_id="P", direction="LONG", notional=100.0, commodity_type="ELECTRICITY",
-                 commodity="POWER_DE")
-    gas = dict(base, trade_id="G", direction="SHORT", notional=200.0, commodity_type="OIL_GAS",
-               commodity="NATURAL_GAS")
+    power = dict(
+        base,
+        trade_id="P",
+        direction="LONG",
+        notional=100.0,
+        commodity_type="ELECTRICITY",
+        commodity="POWER_DE",
+    )
+    gas = dict(
+        base,
+        trade_id="G",
+        direction="SHORT",
+        notional=200.0,
+        commodity_type="OIL_GAS",
+        commodity="NATURAL_GAS",
+    )
     hs = one(run(power, gas).hedging_sets, hedging_set="ENERGY")
     assert hs["systematic"] == pytest.approx(2.56)
     assert hs["idiosyncratic"] == pytest.approx(2_432.64)
@@ -191,7 +288,8 @@ def test_commodity_types_within_energy() -> None:
 
 
 @pytest.mark.parametrize(
-    ("days", "bucket"), [(364, 1), (365, 2), (1825, 2), (1826, 3)],
+    ("days", "bucket"),
+    [(364, 1), (365, 2), (1825, 2), (1826, 3)],
 )
 def test_ir_bucket_boundaries(days: int, bucket: int) -> None:
     """E < 1 -> bucket 1; 1 <= E <= 5 -> bucket 2; E > 5 -> bucket 3 (documented convention)."""
@@ -222,8 +320,10 @@ def test_margined_cap_binds_for_short_trades() -> None:
     """Margined daily, FX forward EUR 1m (d = 1.1m USD) maturing in 5 days, V = C = 0:
     margined MF = 1.5 sqrt(10/250) = 0.3 -> add-on 4% x 1.1m x 0.3 = 13,200, EAD = 1.4 x 13,200 = 18,480;
     unmargined MF = sqrt(10/250) = 0.2 -> add-on 8,800, EAD = 12,320. The cap binds: EAD = 12,320."""
-    r = run(fx_forward("A", 1_000_000, "EUR", 1_100_000, "USD", years=5 / 365),
-            coll=[collateral_row("NS", margined=True)])
+    r = run(
+        fx_forward("A", 1_000_000, "EUR", 1_100_000, "USD", years=5 / 365),
+        coll=[collateral_row("NS", margined=True)],
+    )
     ns = r.netting_sets.iloc[0]
     assert ns["ead_margined"] == pytest.approx(18_480)
     assert ns["ead_unmargined"] == pytest.approx(12_320)
@@ -244,7 +344,12 @@ def test_margined_cap_binds_for_short_trades() -> None:
         (dict(hard=True), 10, 20, "HARD_TO_REPLACE_20"),
         (dict(disputes=3), 10, 20, "BILATERAL_20_DISPUTES_X2"),
         (dict(disputes=2), 10, 10, "BILATERAL_10"),
-        (dict(illiquid=True, disputes=3, remargin=5), 10, 44, "ILLIQUID_COLLATERAL_40_DISPUTES_X2_REMARGIN_5D"),
+        (
+            dict(illiquid=True, disputes=3, remargin=5),
+            10,
+            44,
+            "ILLIQUID_COLLATERAL_40_DISPUTES_X2_REMARGIN_5D",
+        ),
         (dict(override=15), 10, 15, "BANK_ESTIMATE_15"),
         (dict(override=5), 10, 10, "BILATERAL_10"),
     ],
@@ -254,9 +359,15 @@ def test_mpor_rules(terms: dict, trade_count: int, days: int, rule: str) -> None
     hard-to-replace trade; doubled after > 2 disputes; + N - 1 for remargining every N days; the
     bank's estimate where longer (CRE52.50-51)."""
     mpor, label = margin_period_of_risk(
-        np.array([True]), np.array([terms.get("cleared", False)]), np.array([terms.get("remargin", 1)]),
-        np.array([trade_count]), np.array([terms.get("illiquid", False)]), np.array([terms.get("hard", False)]),
-        np.array([terms.get("disputes", 0)]), np.array([terms.get("override", np.nan)], dtype=float), PARAMS.mpor,
+        np.array([True]),
+        np.array([terms.get("cleared", False)]),
+        np.array([terms.get("remargin", 1)]),
+        np.array([trade_count]),
+        np.array([terms.get("illiquid", False)]),
+        np.array([terms.get("hard", False)]),
+        np.array([terms.get("disputes", 0)]),
+        np.array([terms.get("override", np.nan)], dtype=float),
+        PARAMS.mpor,
     )
     assert (mpor[0], label[0]) == (days, rule)
 
@@ -279,7 +390,11 @@ def test_unmargined_netting_set_has_no_mpor() -> None:
         (dict(asset_class="RATES"), "asset_class", "enumeration"),
         (dict(notional=-5.0), "notional", "positive"),
         (dict(maturity_date=day(-0.1)), "maturity_date", "maturity_before_as_of"),
-        (dict(option_type="CALL", exercise_date=day(1), underlying_id="USD-FWD"), "strike", "required_for_product"),
+        (
+            dict(option_type="CALL", exercise_date=day(1), underlying_id="USD-FWD"),
+            "strike",
+            "required_for_product",
+        ),
         (dict(end_date=None), "end_date", "required_for_product"),
         (dict(notional_currency="XXX"), "notional_currency", "fx_rate_missing"),
         (dict(direction="BUY"), "direction", "enumeration"),
@@ -307,8 +422,15 @@ def test_incomplete_netting_set_held_or_flagged() -> None:
 
 
 def test_missing_valuation_and_orphan_valuation_are_rejected() -> None:
-    r = compute(trades(irs("A", 3)), valuations({"Z": 1.0}), collateral(collateral_row("NS")),
-                market_data(fx=FX), AS_OF, PARAMS, CalculationOptions())
+    r = compute(
+        trades(irs("A", 3)),
+        valuations({"Z": 1.0}),
+        collateral(collateral_row("NS")),
+        market_data(fx=FX),
+        AS_OF,
+        PARAMS,
+        CalculationOptions(),
+    )
     assert one(r.rejected, trade_id="A")["rule"] == "trade_without_valuation"
     assert one(r.rejected, trade_id="Z")["rule"] == "valuation_without_trade"
 
@@ -317,15 +439,28 @@ def test_missing_column_is_a_clear_error() -> None:
     from saccr.errors import InputError
 
     with pytest.raises(InputError, match=r"trades: missing columns \['notional'\]"):
-        compute(trades(irs("A", 3)).drop(columns="notional"), valuations({"A": 0.0}),
-                collateral(collateral_row("NS")), market_data(fx=FX), AS_OF, PARAMS)
+        compute(
+            trades(irs("A", 3)).drop(columns="notional"),
+            valuations({"A": 0.0}),
+            collateral(collateral_row("NS")),
+            market_data(fx=FX),
+            AS_OF,
+            PARAMS,
+        )
 
 
 def test_collateral_converted_and_segregated_ia_ignored() -> None:
     """EUR collateral at 1.1: VM received 100 -> 110, IA received 50 -> 55, IA posted unsegregated
     20 -> 22, IA posted segregated 1,000 (ignored). C = 110 + 55 - 22 = 143; NICA = 33."""
-    coll = collateral_row("NS", currency="EUR", margined=True, vm_received=100.0, ia_received=50.0,
-                          ia_posted_unsegregated=20.0, ia_posted_segregated=1_000.0)
+    coll = collateral_row(
+        "NS",
+        currency="EUR",
+        margined=True,
+        vm_received=100.0,
+        ia_received=50.0,
+        ia_posted_unsegregated=20.0,
+        ia_posted_segregated=1_000.0,
+    )
     ns = run(irs("A", 3), coll=[coll]).netting_sets.iloc[0]
     assert (ns["c"], ns["nica"]) == (pytest.approx(143.0), pytest.approx(33.0))
 

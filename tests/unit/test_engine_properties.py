@@ -22,26 +22,44 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 def trade_row(draw: st.DrawFn, i: int, ns: str) -> dict:
     ac = draw(st.sampled_from(["IR", "FX", "CREDIT", "EQUITY", "COMMODITY"]))
     years = draw(st.floats(0.0, 30.0))
-    row = dict(trade_id=f"T{i}", netting_set_id=ns, asset_class=ac, direction=draw(st.sampled_from(["LONG", "SHORT"])),
-               notional=draw(st.floats(1.0, 1e8)), notional_currency=draw(st.sampled_from(CCYS)),
-               maturity_date=day(years))
+    row = dict(
+        trade_id=f"T{i}",
+        netting_set_id=ns,
+        asset_class=ac,
+        direction=draw(st.sampled_from(["LONG", "SHORT"])),
+        notional=draw(st.floats(1.0, 1e8)),
+        notional_currency=draw(st.sampled_from(CCYS)),
+        maturity_date=day(years),
+    )
     option = draw(st.booleans()) and draw(st.booleans())
     if ac in ("IR", "CREDIT"):
         row.update(start_date=day(draw(st.floats(-2.0, years))), end_date=day(years))
     if ac == "IR":
         row["basis_key"] = draw(st.sampled_from([None, None, None, "3M/6M"]))
         if option:
-            row.update(option_type=draw(st.sampled_from(["CALL", "PUT"])), exercise_date=day(years * 0.5),
-                       strike=draw(st.floats(0.001, 0.08)), notional_currency="EUR", underlying_id="EUR-FWD")
+            row.update(
+                option_type=draw(st.sampled_from(["CALL", "PUT"])),
+                exercise_date=day(years * 0.5),
+                strike=draw(st.floats(0.001, 0.08)),
+                notional_currency="EUR",
+                underlying_id="EUR-FWD",
+            )
     elif ac == "FX":
         row.update(notional_2=draw(st.floats(1.0, 1e8)), currency_2=draw(st.sampled_from(CCYS)))
         if row["currency_2"] == row["notional_currency"]:
             row["currency_2"] = "USD" if row["notional_currency"] != "USD" else "EUR"
     elif ac == "CREDIT":
         index = draw(st.booleans())
-        entity = draw(st.sampled_from(["CDX.IG", "ITRAXX"])) if index else draw(st.sampled_from(["FIRM-A", "FIRM-B"]))
-        row.update(reference_entity=entity, is_index=index,
-                   credit_quality="IG" if index else {"FIRM-A": "AA", "FIRM-B": "BB"}[entity])
+        entity = (
+            draw(st.sampled_from(["CDX.IG", "ITRAXX"]))
+            if index
+            else draw(st.sampled_from(["FIRM-A", "FIRM-B"]))
+        )
+        row.update(
+            reference_entity=entity,
+            is_index=index,
+            credit_quality="IG" if index else {"FIRM-A": "AA", "FIRM-B": "BB"}[entity],
+        )
         if index and draw(st.booleans()):
             a = draw(st.floats(0.0, 0.5))
             row.update(attachment=a, detachment=a + draw(st.floats(0.01, 0.5)))
@@ -51,14 +69,26 @@ def trade_row(draw: st.DrawFn, i: int, ns: str) -> dict:
         if draw(st.booleans()):
             row.update(quantity=draw(st.floats(1.0, 1e5)), underlying_id=entity)
         if option:
-            row.update(option_type=draw(st.sampled_from(["CALL", "PUT"])), exercise_date=day(years * 0.5),
-                       strike=draw(st.floats(1.0, 300.0)), underlying_id=entity)
+            row.update(
+                option_type=draw(st.sampled_from(["CALL", "PUT"])),
+                exercise_date=day(years * 0.5),
+                strike=draw(st.floats(1.0, 300.0)),
+                underlying_id=entity,
+            )
     else:
-        kind = draw(st.sampled_from([("OIL_GAS", "OIL"), ("OIL_GAS", "GAS"), ("ELECTRICITY", "POWER"), ("METALS", "GOLD")]))
+        kind = draw(
+            st.sampled_from(
+                [("OIL_GAS", "OIL"), ("OIL_GAS", "GAS"), ("ELECTRICITY", "POWER"), ("METALS", "GOLD")]
+            )
+        )
         row.update(commodity_type=kind[0], commodity=kind[1])
         if option:
-            row.update(option_type="CALL", exercise_date=day(years * 0.5), strike=draw(st.floats(10.0, 150.0)),
-                       underlying_id="OIL")
+            row.update(
+                option_type="CALL",
+                exercise_date=day(years * 0.5),
+                strike=draw(st.floats(10.0, 150.0)),
+                underlying_id="OIL",
+            )
     return row
 
 
@@ -71,11 +101,20 @@ def portfolio(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     amount = st.floats(0.0, 1e6)
     coll = [
         collateral_row(
-            f"NS{k}", margined=draw(st.booleans()), cleared=draw(st.booleans()), currency=draw(st.sampled_from(CCYS)),
-            vm_received=draw(amount), vm_posted=draw(amount), ia_received=draw(amount),
-            ia_posted_unsegregated=draw(amount), ia_posted_segregated=draw(amount), threshold=draw(amount),
-            mta=draw(amount), remargin_period_days=draw(st.sampled_from([1, 1, 5, 20])),
-            disputes=draw(st.integers(0, 4)), illiquid_collateral=draw(st.booleans()),
+            f"NS{k}",
+            margined=draw(st.booleans()),
+            cleared=draw(st.booleans()),
+            currency=draw(st.sampled_from(CCYS)),
+            vm_received=draw(amount),
+            vm_posted=draw(amount),
+            ia_received=draw(amount),
+            ia_posted_unsegregated=draw(amount),
+            ia_posted_segregated=draw(amount),
+            threshold=draw(amount),
+            mta=draw(amount),
+            remargin_period_days=draw(st.sampled_from([1, 1, 5, 20])),
+            disputes=draw(st.integers(0, 4)),
+            illiquid_collateral=draw(st.booleans()),
         )
         for k in range(n_sets)
     ]
@@ -83,8 +122,15 @@ def portfolio(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
 
 
 def run(t: pd.DataFrame, v: pd.DataFrame, c: pd.DataFrame, **options) -> EngineResult:
-    return compute(t, v, c, market_data(fx=FX, prices=PRICES), AS_OF, PARAMS,
-                   CalculationOptions(reporting_currency="USD", **options))
+    return compute(
+        t,
+        v,
+        c,
+        market_data(fx=FX, prices=PRICES),
+        AS_OF,
+        PARAMS,
+        CalculationOptions(reporting_currency="USD", **options),
+    )
 
 
 def assert_same_netting_sets(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -133,8 +179,12 @@ def test_invariant_to_how_netting_sets_are_split_across_calls(p: tuple, buckets:
 
 
 @SETTINGS
-@given(portfolio(), st.floats(0.0, 1e7), st.sampled_from(["vm_received", "ia_received"]),
-       st.sampled_from(["basel", "eu"]))
+@given(
+    portfolio(),
+    st.floats(0.0, 1e7),
+    st.sampled_from(["vm_received", "ia_received"]),
+    st.sampled_from(["basel", "eu"]),
+)
 def test_adding_collateral_never_raises_ead(p: tuple, extra: float, column: str, cap: str) -> None:
     t, v, c = p
     more = c.copy()
