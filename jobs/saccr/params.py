@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from types import MappingProxyType
 from typing import Any
 
 from saccr.contract import COMMODITY_TYPES, CREDIT_QUALITIES_INDEX, CREDIT_QUALITIES_SINGLE_NAME
@@ -45,13 +46,13 @@ def _number(
 
 def _numbers_by_key(
     raw: Mapping[str, Any], path: str, keys: tuple[str, ...] | None, *, low: float, high: float
-) -> dict[str, float]:
+) -> Mapping[str, float]:
     section = _section(raw, path)
     expected = set(section) if keys is None else set(keys)
     unknown = set(section) - expected
     if unknown:
         raise ParameterError(f"unknown keys in [{path}]: {sorted(unknown)}")
-    return {k: _number(section, path, k, low=low, high=high) for k in sorted(expected)}
+    return MappingProxyType({k: _number(section, path, k, low=low, high=high) for k in sorted(expected)})
 
 
 def _build(cls: type, raw: Mapping[str, Any], path: str, bounds: Mapping[str, tuple]) -> Any:
@@ -267,7 +268,7 @@ def _commodity(raw: Mapping[str, Any]) -> Commodity:
         raise ParameterError(f"[commodity.hedging_set] unknown hedging sets {bad}")
     return Commodity(
         correlation=_number(s, "commodity", "correlation", **_SHARE),
-        hedging_set=dict(hedging),
+        hedging_set=MappingProxyType(dict(hedging)),
         supervisory_factor=_numbers_by_key(raw, "commodity.supervisory_factor", COMMODITY_TYPES, **_SHARE),
         option_volatility=_numbers_by_key(raw, "commodity.option_volatility", COMMODITY_TYPES, **_POSITIVE),
     )
