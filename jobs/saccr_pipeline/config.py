@@ -1,6 +1,6 @@
-"""The one config loader: supervisory parameters per regime and pipeline settings per environment.
+"""Loads the supervisory parameters of a regime (pipeline settings: saccr_pipeline.settings).
 
-Files live in `conf/` at the repository root (override with SACCR_CONF_DIR). Both are read once and
+Files live in `conf/regimes/` at the repository root (override with SACCR_CONF_DIR), read once and
 returned as frozen, validated objects; any problem is a clear error naming the file and key.
 """
 

@@ -1,0 +1,126 @@
+"""Pipeline settings per environment: where the lakehouse and landing zone are, which Spark master and Delta
+jars to use, the reporting currency, the regime and how many buckets the engine's UDF groups by.
+
+`conf/settings.toml` holds a `[default]` table and one `[env.<name>]` table per environment (local, ci, prod);
+SACCR_ENV picks the environment (default local) and SACCR_* variables override single values (see
+`ENV_OVERRIDES`). Relative paths resolve against the repository root. Read once at start-up into a frozen,
+validated :class:`Settings`; a bad value raises :class:`SettingsError` naming the file, key and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from saccr.errors import SaccrError
+from saccr_pipeline.config import REPO_ROOT, conf_dir
+
+ENV_VAR = "SACCR_ENV"
+DEFAULT_ENV = "local"
+LAYERS = ("bronze", "silver", "gold", "audit")
+
+ENV_OVERRIDES: dict[str, str] = {
+    "SACCR_LAKEHOUSE": "lakehouse_root",
+    "SACCR_LANDING": "landing_root",
+    "SACCR_SPARK_MASTER": "spark_master",
+    "SACCR_DELTA_JARS": "delta_jar_dir",
+    "SACCR_REPORTING_CURRENCY": "reporting_currency",
+    "SACCR_REGIME": "regime",
+    "SACCR_BUCKET_COUNT": "bucket_count",
+    "SACCR_SHUFFLE_PARTITIONS": "shuffle_partitions",
+}
+
+
+class SettingsError(SaccrError):
+    """conf/settings.toml or a SACCR_* override is missing a value or holds a malformed one."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that differs between a laptop, CI and production. Nothing here changes a number."""
+
+    env: str
+    lakehouse_root: str  # absolute path or URI (s3a://...)
+    landing_root: str  # absolute path or URI
+    spark_master: str | None  # None: given by spark-submit (--master) or spark-defaults
+    delta_jar_dir: Path
+    reporting_currency: str
+    regime: str
+    bucket_count: int
+    shuffle_partitions: int
+
+    def table_path(self, layer: str, table: str) -> str:
+        """Location of one Delta table, `<lakehouse_root>/<layer>/<table>` (layout in DESIGN.md)."""
+        if layer not in LAYERS:
+            raise ValueError(f"unknown lakehouse layer {layer!r}; expected one of {LAYERS}")
+        return f"{self.lakehouse_root.rstrip('/')}/{layer}/{table}"
+
+
+def load_settings(env: str | None = None) -> Settings:
+    """Settings of `env` (default: $SACCR_ENV, else local) from conf/settings.toml plus SACCR_* overrides."""
+    env = env or os.environ.get(ENV_VAR) or DEFAULT_ENV
+    path = conf_dir() / "settings.toml"
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise SettingsError(f"settings file {path} not found (SACCR_CONF_DIR={conf_dir()})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    envs = raw.get("env", {})
+    if env not in envs:
+        raise SettingsError(f"unknown environment {env!r} (from {ENV_VAR}); {path} defines {sorted(envs)}")
+    values: dict[str, Any] = {**raw.get("default", {}), **envs[env]}
+    known = {f.name for f in fields(Settings)} - {"env"}
+    if unknown := sorted(set(values) - known):
+        raise SettingsError(f"{path}: unknown settings {unknown} for environment {env!r}")
+    if missing := sorted(known - set(values)):
+        raise SettingsError(f"{path}: settings {missing} missing for environment {env!r}")
+    values.update({key: os.environ[var] for var, key in ENV_OVERRIDES.items() if os.environ.get(var)})
+    return _validated(env, values, path)
+
+
+def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
+    def required(key: str) -> str:
+        value = str(values[key]).strip()
+        if not value:
+            var = next(v for v, k in ENV_OVERRIDES.items() if k == key)
+            raise SettingsError(f"{key} is not set for environment {env!r}: set {var} (or {key} in {path})")
+        return value
+
+    def positive_int(key: str) -> int:
+        value = values[key]
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SettingsError(f"{key} must be a whole number >= 1, got {value!r} (environment {env!r})")
+        return value
+
+    currency = required("reporting_currency").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise SettingsError(f"reporting_currency must be an ISO 4217 code such as USD, got {currency!r}")
+    regime = required("regime")
+    if not (conf_dir() / "regimes" / f"{regime}.toml").is_file():
+        raise SettingsError(f"regime {regime!r} has no parameter file {conf_dir() / 'regimes'}/{regime}.toml")
+    return Settings(
+        env=env,
+        lakehouse_root=_location(required("lakehouse_root")),
+        landing_root=_location(required("landing_root")),
+        spark_master=str(values["spark_master"]).strip() or None,
+        delta_jar_dir=Path(_location(required("delta_jar_dir"))),
+        reporting_currency=currency,
+        regime=regime,
+        bucket_count=positive_int("bucket_count"),
+        shuffle_partitions=positive_int("shuffle_partitions"),
+    )
+
+
+def _location(value: str) -> str:
+    """A URI unchanged; a local path made absolute, relative ones against the repository root."""
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else (REPO_ROOT / path).resolve())
