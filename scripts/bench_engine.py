@@ -36,19 +36,32 @@ def main() -> None:
     frames = generate(AS_OF, args.trades, args.netting_sets, args.seed)
     params, options = load_parameters(), CalculationOptions()
     largest = frames["trades"]["netting_set_id"].value_counts().iloc[0]
-    print(f"{len(frames['trades']):,} trades, {len(frames['collateral']):,} netting sets (largest {largest:,})")
+    print(
+        f"{len(frames['trades']):,} trades, {len(frames['collateral']):,} netting sets (largest {largest:,})"
+    )
     times = []
     for run in range(1, args.runs + 1):
         start = time.perf_counter()
-        result = compute(frames["trades"], frames["valuations"], frames["collateral"], frames["market_data"],
-                         AS_OF, params, options)
+        result = compute(
+            frames["trades"],
+            frames["valuations"],
+            frames["collateral"],
+            frames["market_data"],
+            AS_OF,
+            params,
+            options,
+        )
         times.append(time.perf_counter() - start)
-        print(f"run {run}: {times[-1]:.3f} s, {len(result.netting_sets):,} netting sets, "
-              f"{len(result.rejected):,} rejected rows")
+        print(
+            f"run {run}: {times[-1]:.3f} s, {len(result.netting_sets):,} netting sets, "
+            f"{len(result.rejected):,} rejected rows"
+        )
     median = statistics.median(times)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"median {median:.3f} s over {args.runs} runs -> {args.trades / median:,.0f} trades/s on one core; "
-          f"peak RSS {peak_mb:,.0f} MB (includes the generated inputs)")
+    print(
+        f"median {median:.3f} s over {args.runs} runs -> {args.trades / median:,.0f} trades/s on one core; "
+        f"peak RSS {peak_mb:,.0f} MB (includes the generated inputs)"
+    )
 
 
 if __name__ == "__main__":

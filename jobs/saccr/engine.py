@@ -87,10 +87,16 @@ def compute(
     as_of: dt.date,
     params: SupervisoryParameters,
     options: CalculationOptions | None = None,
+    prior_rejections: pd.DataFrame | None = None,
 ) -> EngineResult:
-    """SA-CCR EAD of every netting set in the extracts (CRE52.1)."""
+    """SA-CCR EAD of every netting set in the extracts (CRE52.1).
+
+    `prior_rejections` (columns as REJECTED_COLUMNS) are rows an earlier stage (the extract reader, data
+    quality) already rejected: they are returned with the engine's own, and a netting set that lost a
+    trade there is held or flagged exactly as if the engine had rejected it.
+    """
     options = options or CalculationOptions()
-    prepared = prepare(trades, valuations, collateral, market_data, as_of, params, options)
+    prepared = prepare(trades, valuations, collateral, market_data, as_of, params, options, prior_rejections)
     return calculate(prepared, params, options)
 
 
@@ -174,6 +180,7 @@ def prepare(
     as_of: dt.date,
     params: SupervisoryParameters,
     options: CalculationOptions,
+    prior_rejections: pd.DataFrame | None = None,
 ) -> Prepared:
     """Check the inputs row by row, convert amounts to the reporting currency, derive M, S, E, T."""
     for frame, contract, name in (
@@ -197,8 +204,11 @@ def prepare(
     t = columns_of(trades, TRADE_COLUMNS)
     val = columns_of(valuations, VALUATION_COLUMNS)
     ids = _TradeIds.of(t["trade_id"], val["trade_id"])
+    prior = _prior_trade_rejections(prior_rejections, t["trade_id"])
+    # A valuation of a trade rejected before the engine is not an orphan: its trade is already reported.
+    known = ids.valuation_known | (pd.Index(prior.trade_ids).get_indexer(val["trade_id"]) >= 0)
     mtm_rate = market.rate(val["mtm_currency"])
-    val_rej = validate_valuations(val, ids.valuation_duplicate, ids.valuation_known, ~np.isnan(mtm_rate))
+    val_rej = validate_valuations(val, ids.valuation_duplicate, known, ~np.isnan(mtm_rate))
     val_good = _passed(val_rej, length(val))
     valuation_row = np.full(ids.count + 1, -1, dtype=np.int64)  # the last slot stands for an empty id
     valuation_row[ids.valuation[val_good]] = np.flatnonzero(val_good)
@@ -219,8 +229,8 @@ def prepare(
     trade_rej = validate_trades(t, look, day)
     bad = ~_passed(trade_rej, length(t))
 
-    rejected = [md_rej.frame(), col_rej.frame(), val_rej.frame(), trade_rej.frame()]
-    incomplete = pd.unique(ns_all[bad & pd.notna(ns_all)])
+    rejected = [prior.frame, md_rej.frame(), col_rej.frame(), val_rej.frame(), trade_rej.frame()]
+    incomplete = pd.unique(np.concatenate([ns_all[bad & pd.notna(ns_all)], prior.netting_sets]))
     if options.incomplete_netting_sets == "hold" and len(incomplete):
         held = ~bad & (pd.Index(incomplete).get_indexer(ns_all) >= 0)
         hold = Rejections("trades", t["trade_id"], ns_all)
@@ -234,16 +244,46 @@ def prepare(
         bad |= held
         col_ok = take(col_ok, pd.Index(incomplete).get_indexer(col_ok["netting_set_id"]) < 0)
 
-    rejected_frame = pd.concat(rejected, ignore_index=True)[list(REJECTED_COLUMNS)]
+    found = [frame[list(REJECTED_COLUMNS)] for frame in rejected if len(frame)]
+    rejected_frame = pd.concat(found, ignore_index=True) if found else empty_rejections()
     ok = np.flatnonzero(~bad)
     rows = trade_valuation[ok]
     mtm = val["mtm"][rows] * mtm_rate[rows]
     prepared_trades = _prepared_trades(take(t, ok), take_lookups(look, ok), mtm, day, params, ccy)
     rejected_trades = rejected_frame.loc[rejected_frame["extract"] == "trades"].drop_duplicates("trade_id")
+    # Trades rejected before the engine still belong to their netting set (e.g. for the 5,000-trade rule).
+    all_trade_rows = pd.Series(np.concatenate([ns_all, prior.netting_set_of_absent_trades])).value_counts()
     netting_sets = _prepared_netting_sets(
-        col_ok, market, pd.Series(ns_all).value_counts(), rejected_trades["netting_set_id"].value_counts()
+        col_ok, market, all_trade_rows, rejected_trades["netting_set_id"].value_counts()
     )
     return Prepared(as_of=day, trades=prepared_trades, netting_sets=netting_sets, rejected=rejected_frame)
+
+
+@dataclass(frozen=True)
+class _PriorRejections:
+    frame: pd.DataFrame
+    trade_ids: np.ndarray  # trades rejected before the engine
+    netting_sets: np.ndarray  # netting sets that lost a trade before the engine
+    netting_set_of_absent_trades: np.ndarray  # one entry per rejected trade not in the trades frame
+
+
+def _prior_trade_rejections(prior: pd.DataFrame | None, trade_ids: np.ndarray) -> _PriorRejections:
+    if prior is None or prior.empty:
+        empty = np.array([], dtype=object)
+        return _PriorRejections(empty_rejections(), empty, empty, empty)
+    missing = [c for c in REJECTED_COLUMNS if c not in prior.columns]
+    if missing:
+        raise InputError(f"prior_rejections: missing columns {missing}")
+    frame = prior[list(REJECTED_COLUMNS)].reset_index(drop=True)
+    lost = frame.loc[(frame["extract"] == "trades") & frame["netting_set_id"].notna()]
+    lost = lost.drop_duplicates("trade_id")
+    absent = lost.loc[~lost["trade_id"].isin(pd.Series(trade_ids))]
+    return _PriorRejections(
+        frame=frame,
+        trade_ids=frame.loc[frame["extract"] == "trades", "trade_id"].dropna().unique(),
+        netting_sets=lost["netting_set_id"].to_numpy(dtype=object),
+        netting_set_of_absent_trades=absent["netting_set_id"].to_numpy(dtype=object),
+    )
 
 
 def take_lookups(look: TradeLookups, rows: np.ndarray) -> TradeLookups:

@@ -473,3 +473,39 @@ def test_results_are_frames_with_the_contract_columns() -> None:
     assert tuple(r.hedging_sets.columns) == HEDGING_SET_RESULT_COLUMNS
     assert tuple(r.netting_sets.columns) == NETTING_SET_RESULT_COLUMNS
     assert isinstance(r.rejected, pd.DataFrame)
+
+
+def test_prior_rejections_hold_or_flag_their_netting_sets() -> None:
+    """A trade the extract reader rejected never reaches the engine; passed as a prior rejection, its
+    netting set is held (default) or flagged, its valuation is no orphan, and it is reported once."""
+    prior = pd.DataFrame(
+        [
+            {
+                "extract": "trades",
+                "trade_id": "GONE",
+                "netting_set_id": "NS1",
+                "field": "notional",
+                "rule": "not_a_number",
+                "message": "notional 'abc' is not a number",
+            }
+        ]
+    )
+    args = (
+        trades(irs("A", 3, ns="NS1"), irs("B", 3, ns="NS2")),
+        valuations({"A": 1.0, "B": 2.0, "GONE": 3.0}),
+        collateral(collateral_row("NS1"), collateral_row("NS2")),
+        market_data(fx=FX),
+        AS_OF,
+        PARAMS,
+    )
+    held = compute(*args, CalculationOptions(), prior_rejections=prior)
+    assert list(held.netting_sets["netting_set_id"]) == ["NS2"]
+    assert sorted(zip(held.rejected["trade_id"], held.rejected["rule"], strict=True)) == [
+        ("A", "netting_set_held_incomplete"),
+        ("GONE", "not_a_number"),
+    ]
+    flagged = compute(*args, CalculationOptions(incomplete_netting_sets="flag"), prior_rejections=prior)
+    ns1 = one(flagged.netting_sets, netting_set_id="NS1")
+    assert (ns1["complete"], ns1["trade_count"], ns1["rejected_trade_count"]) == (False, 1, 1)
+    assert one(flagged.netting_sets, netting_set_id="NS2")["complete"]
+    assert list(flagged.rejected["trade_id"]) == ["GONE"]
