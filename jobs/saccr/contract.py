@@ -53,6 +53,7 @@ VALUATION_COLUMNS: Final[dict[str, str]] = {
 COLLATERAL_COLUMNS: Final[dict[str, str]] = {
     "netting_set_id": "str",
     "counterparty_id": "str",
+    "legal_entity": "str",
     "margined": "bool",
     "cleared": "bool",
     "currency": "str",
@@ -159,6 +160,7 @@ NETTING_SET_RESULT_COLUMNS: Final = (
     "as_of_date",
     "netting_set_id",
     "counterparty_id",
+    "legal_entity",
     "margined",
     "cleared",
     "v",

@@ -354,6 +354,7 @@ def _prepared_netting_sets(
         {
             "netting_set_id": ns,
             "counterparty_id": col["counterparty_id"],
+            "legal_entity": col["legal_entity"],
             "margined": col["margined"] == 1.0,
             "cleared": col["cleared"] == 1.0,
             **{
@@ -509,6 +510,7 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
             "as_of_date": as_of,
             "netting_set_id": ns["netting_set_id"].to_numpy(),
             "counterparty_id": ns["counterparty_id"].to_numpy(),
+            "legal_entity": ns["legal_entity"].to_numpy(),
             "margined": margined,
             "cleared": ns["cleared"].to_numpy(dtype=bool),
             "v": v,

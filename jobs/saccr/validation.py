@@ -121,6 +121,12 @@ def validate_collateral(col: Columns, has_rate: np.ndarray) -> Rejections:
     )
     for name in ("margined", "cleared", "illiquid_collateral", "hard_to_replace"):
         r.add(np.isnan(col[name]), name, "required", f"{name} must be true or false")
+    r.add(
+        blank(col["legal_entity"]),
+        "legal_entity",
+        "required",
+        "legal_entity (the bank's booking entity) is empty",
+    )
     r.add(blank(col["currency"]), "currency", "required", "currency is empty")
     r.add(
         ~blank(col["currency"]) & ~has_rate,

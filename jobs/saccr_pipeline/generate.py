@@ -608,6 +608,7 @@ def _collateral_terms(rng: np.random.Generator, sizes: np.ndarray, reporting_cur
     ccy = _choice(rng, ((reporting_currency, 0.5), *((c, 0.5 / len(others)) for c in others)), n)
     counterparty = _ids("CP", rng.integers(1, max(1, n // 3) + 1, n), 5)
     counterparty[cleared] = np.asarray(CCPS, dtype=object)[rng.integers(0, len(CCPS), cleared.sum())]
+    legal_entity = _choice(rng, (("BANK_UK_PLC", 0.5), ("BANK_EU_SA", 0.3), ("BANK_US_INC", 0.2)), n)
     threshold = np.where(
         bilateral & (rng.random(n) < 0.35), np.round(np.exp(rng.normal(np.log(2e6), 0.8, n)), -4), 0.0
     )
@@ -620,6 +621,7 @@ def _collateral_terms(rng: np.random.Generator, sizes: np.ndarray, reporting_cur
         {
             "netting_set_id": _ids("NS", np.arange(n), 6),
             "counterparty_id": counterparty,
+            "legal_entity": legal_entity,
             "margined": margined,
             "cleared": cleared,
             "currency": ccy,
@@ -671,6 +673,7 @@ def _collateral(
         {
             "netting_set_id": terms["netting_set_id"].to_numpy(dtype=object),
             "counterparty_id": terms["counterparty_id"].to_numpy(dtype=object),
+            "legal_entity": terms["legal_entity"].to_numpy(dtype=object),
             "margined": pd.array(margined, dtype="boolean"),
             "cleared": pd.array(terms["cleared"].to_numpy(), dtype="boolean"),
             "currency": terms["currency"].to_numpy(dtype=object),

@@ -51,6 +51,7 @@ def collateral_row(netting_set_id: str, **terms: Any) -> dict[str, Any]:
     row = {
         "netting_set_id": netting_set_id,
         "counterparty_id": "CP-" + netting_set_id,
+        "legal_entity": "BANK_PLC",
         "margined": False,
         "cleared": False,
         "currency": "USD",
