@@ -1,0 +1,230 @@
+"""The `saccr` command line: one entry point, one subcommand per job (DESIGN.md, "Data flow").
+
+    saccr generate --as-of 2025-03-31 --trades 100000 --netting-sets 2000 --seed 1 --out landing/
+    saccr compute  --as-of 2025-03-31 --trades landing/trades.csv --valuations ... --out results/
+
+`compute` runs the engine alone on extract files: no Spark is imported on that path. A run-level problem
+(missing or unreadable file, wrong columns, bad parameter file) ends with one message and exit code 2;
+row-level problems are written to `rejected.csv` with their reasons and do not stop the run.
+
+Each subcommand is one `_add_<name>(subparsers)` function listed in COMMANDS, which registers its
+arguments and the handler that runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from saccr.contract import EXTRACTS
+from saccr.errors import SaccrError
+from saccr_pipeline.config import DEFAULT_REGIME
+from saccr_pipeline.extracts import read_extract, write_extracts
+
+RESULT_FILES = {
+    "netting_sets": "netting_set.csv",
+    "hedging_sets": "hedging_set.csv",
+    "trades": "trade.csv",
+    "rejected": "rejected.csv",
+}
+
+
+class UsageError(SaccrError):
+    """Arguments that parse but cannot be used together."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; 0 on success, 2 with one message on a run-level error."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (SaccrError, OSError) as exc:
+        print(f"saccr {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="saccr", description="SA-CCR (Basel CRE52) exposure pipeline.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_command in COMMANDS:
+        add_command(subparsers)
+    return parser
+
+
+# ------------------------------------------------------------------------------------------ generate
+
+
+def _add_generate(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "generate", help="write sample extracts (trades, valuations, collateral, market data)"
+    )
+    p.add_argument(
+        "--as-of", type=_date, required=True, help="as-of date YYYY-MM-DD (first date with --days)"
+    )
+    p.add_argument("--trades", type=_positive_int, required=True, help="number of trades on the first date")
+    p.add_argument("--netting-sets", type=_positive_int, required=True, help="number of netting sets")
+    p.add_argument("--seed", type=int, default=0, help="random seed; same seed, same extracts (default 0)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
+    p.add_argument(
+        "--days", type=_positive_int, default=1, help="consecutive weekdays; >1 writes OUT/<date>/"
+    )
+    p.add_argument("--reporting-currency", default="USD", help="currency the FX rates convert into")
+    p.set_defaults(handler=_generate)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from saccr_pipeline.generate import generate_series
+
+    if args.netting_sets > args.trades:
+        raise UsageError(f"--netting-sets ({args.netting_sets}) must not exceed --trades ({args.trades})")
+    started = time.perf_counter()
+    try:
+        series = generate_series(
+            args.as_of, args.days, args.trades, args.netting_sets, args.seed, args.reporting_currency
+        )
+        for as_of, frames in series:
+            out = args.out / as_of.isoformat() if args.days > 1 else args.out
+            paths = write_extracts(frames, out, args.format)
+            for name, path in paths.items():
+                print(f"{as_of}  {name:<12} {len(frames[name]):>10,} rows  {path}")
+    except ValueError as exc:  # an impossible request, e.g. an unknown reporting currency
+        raise UsageError(str(exc)) from exc
+    print(f"generated {args.days} date(s) in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------- compute
+
+
+def _add_compute(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("compute", help="run the SA-CCR engine on extract files (no Spark)")
+    p.add_argument("--as-of", type=_date, required=True, help="as-of date YYYY-MM-DD")
+    for name in EXTRACTS:
+        flag = "--" + name.replace("_", "-")
+        p.add_argument(flag, dest=name, type=Path, required=True, help=f"{name} extract (.csv or .parquet)")
+    p.add_argument("--out", type=Path, required=True, help="output folder for the result CSV files")
+    p.add_argument(
+        "--regime",
+        default=DEFAULT_REGIME,
+        help=f"parameter set conf/regimes/<regime>.toml (default {DEFAULT_REGIME})",
+    )
+    p.add_argument("--reporting-currency", default="USD", help="currency of all amounts out (default USD)")
+    p.add_argument(
+        "--ir-no-offset",
+        action="store_true",
+        help="IR add-on as the sum of absolute bucket amounts instead of CRE52.57(4)",
+    )
+    p.add_argument(
+        "--cap-vm-treatment",
+        choices=("basel", "eu"),
+        default="basel",
+        help="C in the unmargined cap: basel keeps VM, eu uses NICA only (default basel)",
+    )
+    p.add_argument(
+        "--incomplete-netting-sets",
+        choices=("hold", "flag"),
+        default="hold",
+        help="netting sets with a rejected trade: hold them back or flag them (default hold)",
+    )
+    p.set_defaults(handler=_compute)
+
+
+def _compute(args: argparse.Namespace) -> int:
+    from saccr.engine import CalculationOptions, compute
+    from saccr_pipeline.config import load_parameters
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    params = load_parameters(args.regime)
+    frames: dict[str, pd.DataFrame] = {}
+    rejections: list[pd.DataFrame] = []
+    for name in EXTRACTS:
+        frames[name], rejected = read_extract(getattr(args, name), name)
+        rejections.append(rejected)
+        print(f"read {name:<12} {len(frames[name]):>10,} rows, {len(rejected):,} rejected values")
+    timings["read"] = time.perf_counter() - started
+
+    reader_rejected = pd.concat(rejections, ignore_index=True)
+    options = CalculationOptions(
+        reporting_currency=args.reporting_currency,
+        ir_offset=not args.ir_no_offset,
+        cap_vm_treatment=args.cap_vm_treatment,
+        incomplete_netting_sets=args.incomplete_netting_sets,
+    )
+    mark = time.perf_counter()
+    # The reader's rejections go through the engine, which holds or flags the netting sets they touch.
+    result = compute(
+        **frames, as_of=args.as_of, params=params, options=options, prior_rejections=reader_rejected
+    )
+    outputs = {name: getattr(result, name) for name in RESULT_FILES}
+    timings["compute"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, file_name in RESULT_FILES.items():
+        write_csv(outputs[name], args.out / file_name)
+    timings["write"] = time.perf_counter() - mark
+    timings["total"] = time.perf_counter() - started
+    _report(outputs, args.out, params.regime, timings)
+    return 0
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """One result frame as CSV: ISO dates, true/false, empty cells for missing values."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
+    pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _report(outputs: dict[str, pd.DataFrame], out: Path, regime: str, timings: dict[str, float]) -> None:
+    ns = outputs["netting_sets"]
+    print(
+        f"\n{len(ns):,} netting sets, {len(outputs['trades']):,} trades computed under {regime}; "
+        f"total EAD {ns['ead'].sum():,.0f}"
+    )
+    top = ns.nlargest(10, "ead")[
+        ["netting_set_id", "counterparty_id", "margined", "trade_count", "mpor_days", "rc", "pfe", "ead"]
+    ]
+    money = {c: "{:,.0f}".format for c in ("rc", "pfe", "ead")}
+    print("largest netting sets by EAD:")
+    print(top.to_string(index=False, formatters=money) if len(top) else "  (none)")
+    print(f"rejected rows: {len(outputs['rejected']):,} (see {out / RESULT_FILES['rejected']})")
+    print("timings: " + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items()))
+    print(f"results written to {out}")
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO date YYYY-MM-DD: {text!r}") from exc
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_generate,
+    _add_compute,
+)
