@@ -2,8 +2,11 @@
 
     saccr generate --as-of 2025-03-31 --trades 100000 --netting-sets 2000 --seed 1 --out landing/
     saccr compute  --as-of 2025-03-31 --trades landing/trades.csv --valuations ... --out results/
+    saccr run      --as-of 2025-03-31 [--landing landing/] [--lakehouse lakehouse/]
+    saccr reproduce RUN_ID
 
-`compute` runs the engine alone on extract files: no Spark is imported on that path. A run-level problem
+`compute` runs the engine alone on extract files: no Spark is imported on that path. `run` and `reproduce`
+are the Spark + Delta pipeline (saccr_pipeline.pipeline, saccr_pipeline.reproduce). A run-level problem
 (missing or unreadable file, wrong columns, bad parameter file) ends with one message and exit code 2;
 row-level problems are written to `rejected.csv` with their reasons and do not stop the run.
 
@@ -224,7 +227,54 @@ def _positive_int(text: str) -> int:
     return value
 
 
+# ---------------------------------------------------------------------------------- run, reproduce (Spark)
+
+
+def _add_run(subparsers: argparse._SubParsersAction) -> None:
+    from saccr_pipeline.runtime import add_job_arguments
+
+    p = subparsers.add_parser("run", help="the whole pipeline for one date on Spark + Delta (no Airflow)")
+    add_job_arguments(p)
+    p.add_argument("--run-id", help="run id (default: a new one)")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from saccr_pipeline.pipeline import format_largest, run_date
+    from saccr_pipeline.runtime import start_job
+
+    summary = run_date(start_job("saccr-run", args), args.as_of, args.run_id)
+    print("largest netting sets by EAD:")
+    print(format_largest(summary.largest))
+    return 0
+
+
+def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
+    from saccr_pipeline.runtime import add_job_arguments
+
+    p = subparsers.add_parser(
+        "reproduce",
+        help="recompute a past run from its recorded input versions and compare (exit 1 if different)",
+    )
+    p.add_argument("run_id", help="a run id from audit/run_log")
+    p.add_argument("--rtol", type=float, help="relative tolerance for amounts (default 1e-9)")
+    add_job_arguments(p, as_of=False)
+    p.set_defaults(handler=_reproduce)
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from saccr_pipeline.reproduce import RTOL, report, reproduce
+    from saccr_pipeline.runtime import start_job
+
+    rtol = RTOL if args.rtol is None else args.rtol
+    result = reproduce(start_job("saccr-reproduce", args), args.run_id, rtol)
+    print(report(result))
+    return 0 if result.identical else 1
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_generate,
     _add_compute,
+    _add_run,
+    _add_reproduce,
 )

@@ -32,7 +32,10 @@ ENV_OVERRIDES: dict[str, str] = {
     "SACCR_REGIME": "regime",
     "SACCR_BUCKET_COUNT": "bucket_count",
     "SACCR_SHUFFLE_PARTITIONS": "shuffle_partitions",
+    "SACCR_MAX_REJECTED_SHARE": "max_rejected_share",
+    "SACCR_INCOMPLETE_NETTING_SETS": "incomplete_netting_sets",
 }
+INCOMPLETE_NETTING_SET_POLICIES = ("hold", "flag")
 
 
 class SettingsError(SaccrError):
@@ -52,6 +55,10 @@ class Settings:
     regime: str
     bucket_count: int
     shuffle_partitions: int
+    # Data quality (saccr_pipeline.quality): the share of an extract's rows that may be quarantined before the
+    # date stops, and what compute does with a netting set missing a quarantined trade (hold | flag).
+    max_rejected_share: float = 0.05
+    incomplete_netting_sets: str = "hold"
 
     def table_path(self, layer: str, table: str) -> str:
         """Location of one Delta table, `<lakehouse_root>/<layer>/<table>` (layout in DESIGN.md)."""
@@ -99,6 +106,23 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
             raise SettingsError(f"{key} must be a whole number >= 1, got {value!r} (environment {env!r})")
         return value
 
+    def share(key: str) -> float:
+        try:
+            value = float(values[key])
+        except (TypeError, ValueError):
+            value = -1.0
+        if isinstance(values[key], bool) or not 0.0 <= value <= 1.0:
+            raise SettingsError(
+                f"{key} must be a number from 0 to 1, got {values[key]!r} (environment {env!r})"
+            )
+        return value
+
+    policy = required("incomplete_netting_sets").lower()
+    if policy not in INCOMPLETE_NETTING_SET_POLICIES:
+        raise SettingsError(
+            f"incomplete_netting_sets must be one of {INCOMPLETE_NETTING_SET_POLICIES}, got {policy!r} "
+            f"(environment {env!r})"
+        )
     currency = required("reporting_currency").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise SettingsError(f"reporting_currency must be an ISO 4217 code such as USD, got {currency!r}")
@@ -115,6 +139,8 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
         regime=regime,
         bucket_count=positive_int("bucket_count"),
         shuffle_partitions=positive_int("shuffle_partitions"),
+        max_rejected_share=share("max_rejected_share"),
+        incomplete_netting_sets=policy,
     )
 
 

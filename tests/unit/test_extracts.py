@@ -26,7 +26,8 @@ OPTION = {
     "strike": "5200.5", "underlying_id": "EQ.SPX", "quantity": "480",
 }  # fmt: skip
 COLLATERAL = {
-    "netting_set_id": "NS1", "counterparty_id": "CP1", "legal_entity": "BANK_PLC", "margined": "true", "cleared": "false",
+    "netting_set_id": "NS1", "counterparty_id": "CP1", "legal_entity": "BANK_PLC", "margined": "true",
+    "cleared": "false",
     "currency": "USD", "vm_received": "100", "vm_posted": "0", "ia_received": "0",
     "ia_posted_unsegregated": "0", "ia_posted_segregated": "0", "threshold": "0", "mta": "0",
     "remargin_period_days": "1", "disputes": "0", "illiquid_collateral": "false", "hard_to_replace": "false",

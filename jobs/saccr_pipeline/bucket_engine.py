@@ -1,0 +1,177 @@
+"""The engine as a grouped pandas UDF: one call computes every netting set of one bucket (DESIGN.md, "Grouped
+pandas UDFs"). Pure pandas, no Spark session: the executors import and run this module.
+
+A call gets the bucket's trade-side rows (trades, and their valuations marked `is_valuation`) and its
+collateral-side rows (collateral terms, and trades quarantined before the engine), and returns the engine's
+four outputs stacked in one frame, tagged by `record` (trade, hedging_set, netting_set, rejected), with the
+union of their columns (:data:`TAGGED_SCHEMA`). Rows are sorted by trade_id and netting_set_id before the
+engine runs, so a netting set's numbers depend neither on which other netting sets share its bucket nor on
+the order rows arrive in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pyspark.sql.types import (
+    BooleanType,
+    DataType,
+    DoubleType,
+    IntegerType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+from saccr.contract import COLLATERAL_COLUMNS, REJECTED_COLUMNS, TRADE_COLUMNS, VALUATION_COLUMNS
+from saccr.engine import CalculationOptions, EngineResult, compute
+from saccr.params import SupervisoryParameters
+from saccr_pipeline.schemas import ENGINE_OUTPUTS, output_type
+
+# record tag -> (engine result attribute, columns)
+RECORDS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "trade": ("trades", ENGINE_OUTPUTS["saccr_trade"]),
+    "hedging_set": ("hedging_sets", ENGINE_OUTPUTS["saccr_hedging_set"]),
+    "netting_set": ("netting_sets", ENGINE_OUTPUTS["saccr_netting_set"]),
+    "rejected": ("rejected", tuple(REJECTED_COLUMNS)),
+}
+# Collateral-side columns of a trade rejected before the engine (validate step): the engine's
+# `prior_rejections`, so it holds or flags the trade's netting set as if it had rejected the trade itself.
+PRIOR_COLUMNS = {f"prior_{c}": c for c in REJECTED_COLUMNS if c != "netting_set_id"}
+PRIOR_ROW = "prior_row"  # the delivered row it came from (source file and row), one key per lost trade
+VALUATION_ROW = (
+    "is_valuation"  # a trade-side row holding a valuation: trade_id, netting_set_id, mtm, currency
+)
+TRADE_SIDE_COLUMNS = (*TRADE_COLUMNS, "mtm", "mtm_currency", VALUATION_ROW)
+
+
+def _tagged_schema() -> StructType:
+    names: dict[str, DataType] = {}
+    for _, columns in RECORDS.values():
+        for name in columns:
+            names.setdefault(name, output_type(name))
+    return StructType(
+        [StructField("record", StringType(), False)] + [StructField(n, t) for n, t in names.items()]
+    )
+
+
+TAGGED_SCHEMA = _tagged_schema()
+
+
+def record_schema(record: str) -> StructType:
+    """The columns of one record kind, as in :data:`TAGGED_SCHEMA`."""
+    columns = set(RECORDS[record][1])
+    return StructType([f for f in TAGGED_SCHEMA.fields if f.name in columns])
+
+
+def to_engine(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    """Contract columns of a frame Spark handed over, in the engine's input dtypes (as the extract reader
+    types them): text object/None, float64, datetime64[ns], nullable boolean and Int64."""
+    frame = frame.reset_index(drop=True)  # filtered frames keep their labels; the result is positional
+    out: dict[str, object] = {}
+    for name, logical in columns.items():
+        values = frame[name]
+        if logical == "date":
+            out[name] = pd.to_datetime(values).astype("datetime64[ns]")
+        elif logical == "bool":
+            out[name] = values.astype("boolean")
+        elif logical == "int":
+            out[name] = values.astype("Int64")
+        elif logical == "float":
+            out[name] = values.astype("float64")
+        else:
+            out[name] = values.astype(object).where(values.notna(), None)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _column(pieces: list[tuple[pd.DataFrame, int]], name: str, kind: DataType) -> object:
+    """One column of the stacked frame: each piece's values, or missing where the piece lacks the column."""
+    if isinstance(kind, DoubleType):
+        return np.concatenate(
+            [
+                f[name].to_numpy(dtype=float, na_value=np.nan) if name in f else np.full(n, np.nan)
+                for f, n in pieces
+            ]
+        )
+    if isinstance(kind, BooleanType | LongType | IntegerType):
+        values = np.concatenate(
+            [
+                f[name].to_numpy(dtype=float, na_value=np.nan) if name in f else np.full(n, np.nan)
+                for f, n in pieces
+            ]
+        )
+        missing = np.isnan(values)
+        filled = np.where(missing, 0, values)
+        if isinstance(kind, BooleanType):
+            return pd.arrays.BooleanArray(filled.astype(bool), missing)
+        dtype = np.int64 if isinstance(kind, LongType) else np.int32
+        return pd.arrays.IntegerArray(filled.astype(dtype), missing)
+    return np.concatenate(
+        [f[name].to_numpy(dtype=object) if name in f else np.full(n, None, dtype=object) for f, n in pieces]
+    )
+
+
+def tagged(result: EngineResult) -> pd.DataFrame:
+    """The four outputs stacked with the union of their columns (:data:`TAGGED_SCHEMA`)."""
+    frames = [(tag, getattr(result, attribute)) for tag, (attribute, _) in RECORDS.items()]
+    pieces = [(frame, len(frame)) for _, frame in frames]
+    data = {"record": np.repeat(np.array([tag for tag, _ in frames], dtype=object), [n for _, n in pieces])}
+    for field in TAGGED_SCHEMA.fields[1:]:
+        data[field.name] = _column(pieces, field.name, field.dataType)
+    return pd.DataFrame(data)
+
+
+@dataclass(frozen=True)
+class BucketEngine:
+    """The UDF of `cogroup(...).applyInPandas`: pickled once with the date's inputs that every bucket shares
+    (market data, parameters, options) and called once per bucket."""
+
+    as_of: dt.date
+    market_data: pd.DataFrame  # validated silver market data: kind, key, value
+    params: SupervisoryParameters
+    options: CalculationOptions
+
+    def __call__(self, trades: pd.DataFrame, collateral: pd.DataFrame) -> pd.DataFrame:
+        return tagged(self.compute(trades, collateral))
+
+    def compute(self, trades: pd.DataFrame, collateral: pd.DataFrame) -> EngineResult:
+        """The engine's results for one bucket: trade-side rows are trades or, where `is_valuation` is set,
+        valuations; collateral-side rows are collateral terms or, where `prior_extract` is set, trades
+        rejected before the engine."""
+        is_valuation = (trades[VALUATION_ROW] == True).to_numpy(dtype=bool)  # noqa: E712 - null is False
+        valuations = trades.loc[is_valuation].sort_values("trade_id", kind="stable", ignore_index=True)
+        trades = trades.loc[~is_valuation].sort_values("trade_id", kind="stable", ignore_index=True)
+        is_prior = collateral["prior_extract"].notna().to_numpy()
+        prior = collateral.loc[is_prior].rename(columns=PRIOR_COLUMNS)
+        # The engine counts the trades a netting set lost before it by distinct trade_id, so one trade_id
+        # quarantined in two netting sets, or two rows without a trade_id, would hold or count only one:
+        # each delivered row gets a key of its own (the pipeline drops these rows from the engine's output).
+        prior = prior.assign(trade_id=prior[PRIOR_ROW])[list(REJECTED_COLUMNS)]
+        prior = prior.sort_values(list(REJECTED_COLUMNS), kind="stable", ignore_index=True)
+        terms = collateral.loc[~is_prior].sort_values("netting_set_id", kind="stable", ignore_index=True)
+        result = compute(
+            to_engine(trades, TRADE_COLUMNS),
+            to_engine(valuations, VALUATION_COLUMNS),
+            to_engine(terms, COLLATERAL_COLUMNS),
+            self.market_data,
+            self.as_of,
+            self.params,
+            self.options,
+            prior_rejections=prior.astype(object).where(prior.notna(), None),
+        )
+        return _without(result, prior)
+
+
+def _without(result: EngineResult, prior: pd.DataFrame) -> EngineResult:
+    """The engine returns the prior rejections with its own; they are in quarantine already."""
+    if prior.empty:
+        return result
+    key = list(REJECTED_COLUMNS)
+    seen = prior.assign(_prior=True).drop_duplicates(key).fillna("\0")
+    marked = result.rejected.fillna("\0").merge(seen, on=key, how="left")["_prior"].notna().to_numpy()
+    return EngineResult(result.trades, result.hedging_sets, result.netting_sets, result.rejected.loc[~marked])

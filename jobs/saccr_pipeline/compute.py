@@ -1,0 +1,199 @@
+"""Compute: silver trades, valuations and collateral of one date -> the engine's results, staged to publish.
+
+Trades (with their valuations) and collateral rows are hashed into `bucket = pmod(xxhash64(netting_set_id),
+bucket_count)` and cogrouped, so one pandas call runs the engine over every netting set of a bucket: never one
+call per netting set, never a netting set split over calls; netting sets with collateral but no trades still
+get a row. Market data is small and travels inside the UDF as a pandas frame.
+
+Trades quarantined before the engine (validate step) travel with their bucket as the engine's
+`prior_rejections`, so it holds or flags their netting sets (CalculationOptions.incomplete_netting_sets)
+exactly as if it had rejected them itself.
+
+Nothing is published here: the tagged results (bucket_engine.TAGGED_SCHEMA) go to `staging/<run_id>/engine`,
+and the publish step moves them to gold. Every silver table is read at a pinned version, recorded in run_log.
+
+Entry point: `python -m saccr_pipeline.compute --as-of DATE --run-id RUN_ID`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from saccr.contract import COLLATERAL_COLUMNS, TRADE_COLUMNS
+from saccr.engine import CalculationOptions
+from saccr.params import SupervisoryParameters
+from saccr_pipeline.bucket_engine import (
+    PRIOR_COLUMNS,
+    PRIOR_ROW,
+    RECORDS,
+    TAGGED_SCHEMA,
+    TRADE_SIDE_COLUMNS,
+    VALUATION_ROW,
+    BucketEngine,
+)
+from saccr_pipeline.lakehouse import Lakehouse, current_version, read
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+INPUTS = ("silver/trades", "silver/valuations", "silver/collateral", "silver/market_data", "audit/quarantine")
+
+
+def pin_versions(
+    spark: SparkSession, lake: Lakehouse, versions: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """The version of every input table: as given, else the current one."""
+    given = dict(versions or {})
+    return {key: given[key] if key in given else current_version(spark, lake, key) for key in INPUTS}
+
+
+def bucket_of(netting_set_id: Column, bucket_count: int) -> Column:
+    """Stable bucket of a netting set: xxhash64 is deterministic across runs, machines and Spark versions."""
+    from pyspark.sql import functions as F
+
+    return F.pmod(F.xxhash64(netting_set_id), F.lit(bucket_count))
+
+
+@dataclass(frozen=True)
+class EngineInputs:
+    trades: DataFrame  # trades and valuations (bucket_engine.TRADE_SIDE_COLUMNS) + bucket
+    collateral: DataFrame  # collateral terms and prior rejections (bucket_engine.PRIOR_COLUMNS) + bucket
+    market_data: pd.DataFrame  # kind, key, value
+
+
+def engine_inputs(
+    spark: SparkSession,
+    lake: Lakehouse,
+    as_of: dt.date,
+    run_id: str,
+    versions: Mapping[str, int],
+    bucket_count: int,
+) -> EngineInputs:
+    """The engine's inputs of `as_of` from silver at `versions`, bucketed by netting set, with the trades the
+    validate step quarantined: those of the run that wrote the silver trades (`run_id` if there are none)."""
+    from pyspark.sql import functions as F
+
+    def silver(extract: str) -> DataFrame:
+        return read(spark, lake, f"silver/{extract}", versions[f"silver/{extract}"], as_of)
+
+    trades = silver("trades")
+    valuations = silver("valuations").select("trade_id", "mtm", "mtm_currency")
+    producer = trades.select("run_id").union(spark.createDataFrame([(run_id,)], "run_id string")).distinct()
+    prior = (
+        read(spark, lake, "audit/quarantine", versions["audit/quarantine"], as_of)
+        .where(
+            (F.col("stage") == "validate")
+            & (F.col("extract") == "trades")
+            & F.col("netting_set_id").isNotNull()
+        )
+        .join(producer, "run_id")
+        .select(
+            "netting_set_id",
+            *[F.col(c).alias(p) for p, c in PRIOR_COLUMNS.items()],
+            F.concat_ws(":", "source_file", F.col("source_row").cast("string")).alias(PRIOR_ROW),
+        )
+    )
+    collateral = silver("collateral").select(*COLLATERAL_COLUMNS).unionByName(prior, allowMissingColumns=True)
+    # A valuation travels to its trade's bucket as a row of its own: a narrow join finds its netting set, and
+    # the wide trade rows are shuffled once, by bucket.
+    valued = valuations.join(trades.select("trade_id", "netting_set_id"), "trade_id").withColumn(
+        VALUATION_ROW, F.lit(True)
+    )
+    trades = (
+        trades.select(*TRADE_COLUMNS)
+        .unionByName(valued, allowMissingColumns=True)
+        .select(*TRADE_SIDE_COLUMNS)
+    )
+    return EngineInputs(
+        trades=trades.withColumn("bucket", bucket_of(F.col("netting_set_id"), bucket_count)),
+        collateral=collateral.withColumn("bucket", bucket_of(F.col("netting_set_id"), bucket_count)),
+        market_data=silver("market_data").select("kind", "key", "value").toPandas(),
+    )
+
+
+def engine_results(
+    inputs: EngineInputs, as_of: dt.date, params: SupervisoryParameters, options: CalculationOptions
+) -> DataFrame:
+    """The engine over every bucket: `cogroup(trades, collateral).applyInPandas`, tagged rows out."""
+    engine = BucketEngine(as_of=as_of, market_data=inputs.market_data, params=params, options=options)
+
+    def per_bucket(trades: pd.DataFrame, collateral: pd.DataFrame) -> pd.DataFrame:
+        return engine(trades, collateral)  # a plain function: Spark tells the UDF's forms apart by arity
+
+    computed = (
+        inputs.trades.groupBy("bucket")
+        .cogroup(inputs.collateral.groupBy("bucket"))
+        .applyInPandas(per_bucket, schema=TAGGED_SCHEMA)
+    )
+    return computed
+
+
+@dataclass(frozen=True)
+class Computed:
+    staging: str
+    input_versions: dict[str, int]
+    counts: dict[str, int]
+
+
+def staging_path(lake: Lakehouse, run_id: str) -> str:
+    return f"{lake.staging(run_id)}/engine"
+
+
+def compute_to_staging(
+    spark: SparkSession,
+    lake: Lakehouse,
+    as_of: dt.date,
+    run_id: str,
+    params: SupervisoryParameters,
+    options: CalculationOptions,
+    bucket_count: int,
+    versions: Mapping[str, int] | None = None,
+    staging: str | None = None,
+) -> Computed:
+    """Run the engine over the date's silver inputs (at `versions`, default current) into `staging` (default
+    `staging/<run_id>/engine`), overwriting it; counts of rows in and out."""
+    pinned = pin_versions(spark, lake, versions)
+    staging = staging or staging_path(lake, run_id)
+    inputs = engine_inputs(spark, lake, as_of, run_id, pinned, bucket_count)
+    engine_results(inputs, as_of, params, options).write.mode("overwrite").parquet(staging)
+    written = {
+        r["record"]: r["count"] for r in spark.read.parquet(staging).groupBy("record").count().collect()
+    }
+    counts = {
+        f"compute.{extract}_in": read(
+            spark, lake, f"silver/{extract}", pinned[f"silver/{extract}"], as_of
+        ).count()
+        for extract in ("trades", "collateral")
+    }
+    counts |= {f"compute.{record}": written.get(record, 0) for record in RECORDS}
+    return Computed(staging, pinned, counts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from saccr_pipeline.run_log import logged_step
+    from saccr_pipeline.runtime import add_job_arguments, start_job
+
+    parser = argparse.ArgumentParser(prog="saccr_pipeline.compute", description=__doc__.splitlines()[0])
+    add_job_arguments(parser)
+    parser.add_argument("--run-id", required=True, help="the run id of the conform step")
+    args = parser.parse_args(argv)
+    job = start_job("saccr-compute", args)
+    ctx = job.context(args.as_of, args.run_id)
+    with logged_step(job.spark, job.lake, ctx, "compute") as record:
+        done = compute_to_staging(
+            job.spark, job.lake, args.as_of, ctx.run_id, job.params, job.options, job.bucket_count
+        )
+        record.input_versions |= done.input_versions
+        record.counts |= done.counts
+        print(f"compute: {done.counts} -> {done.staging}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Reproduce a past run: recompute it from the input versions its run_log rows recorded (Delta time travel),
+with its regime, parameter version and options, and compare the result with the gold rows it published.
+
+Differences are rows missing on one side, or values that differ beyond a relative tolerance (float sums may
+legitimately differ in the last bits); text, flags and counts must match exactly. The parameter version must
+be the recorded one (a different one cannot reproduce anything); a different code version is reported, since
+finding out whether new code changes old numbers is one reason to reproduce.
+
+Entry point: `saccr reproduce RUN_ID` or `python -m saccr_pipeline.reproduce RUN_ID`; exit 1 on differences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from saccr.engine import CalculationOptions
+from saccr.errors import SaccrError
+from saccr_pipeline.compute import compute_to_staging
+from saccr_pipeline.config import load_parameters
+from saccr_pipeline.lakehouse import GOLD_RESULTS, read, remove_path
+from saccr_pipeline.publish import gold_rows
+from saccr_pipeline.run_log import code_version, run_steps
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pyspark.sql import DataFrame
+
+    from saccr_pipeline.runtime import Job
+
+KEYS = {
+    "saccr_trade": ("netting_set_id", "trade_id"),
+    "saccr_hedging_set": ("netting_set_id", "asset_class", "hedging_set"),
+    "saccr_netting_set": ("netting_set_id",),
+}
+RTOL = 1e-9
+
+
+class ReproduceError(SaccrError):
+    """The run cannot be reproduced: unknown, not published, or recorded with other parameters."""
+
+
+@dataclass
+class Reproduction:
+    run_id: str
+    as_of: object
+    code_version_then: str
+    code_version_now: str
+    rows_compared: dict[str, int] = field(default_factory=dict)
+    rows_different: dict[str, int] = field(default_factory=dict)
+    samples: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def identical(self) -> bool:
+        return not any(self.rows_different.values())
+
+
+def reproduce(job: Job, run_id: str, rtol: float = RTOL, sample: int = 10) -> Reproduction:
+    """Recompute run `run_id` from its recorded inputs and compare with its published gold rows."""
+    spark, lake = job.spark, job.lake
+    steps = run_steps(spark, lake, run_id)
+    for step in ("compute", "publish"):
+        if step not in steps or steps[step]["status"] != "success":
+            raise ReproduceError(
+                f"run {run_id} has no successful {step} step in run_log; nothing to reproduce"
+            )
+    computed, published = steps["compute"], steps["publish"]
+    params = load_parameters(computed["regime"])
+    if params.version != computed["parameter_version"]:
+        raise ReproduceError(
+            f"run {run_id} used parameter version {computed['parameter_version']} "
+            f"of regime {computed['regime']}, "
+            f"conf/regimes now holds {params.version}: check out the parameter file of that version"
+        )
+    recorded = json.loads(computed["options"])
+    options = CalculationOptions(**{f.name: recorded[f.name] for f in dataclasses.fields(CalculationOptions)})
+    as_of = computed["as_of_date"]
+    result = Reproduction(run_id, as_of, computed["code_version"], code_version())
+    staging = lake.staging(f"reproduce-{run_id}-{uuid.uuid4().hex[:6]}")
+    try:
+        compute_to_staging(
+            spark, lake, as_of, run_id, params, options, int(recorded["bucket_count"]),
+            versions=dict(computed["input_versions"]), staging=f"{staging}/engine",
+        )  # fmt: skip
+        staged = spark.read.parquet(f"{staging}/engine")
+        for table in GOLD_RESULTS:
+            key = f"gold/{table}"
+            before = read(spark, lake, key, published["output_versions"][key], as_of).where(
+                f"run_id = '{run_id}'"
+            )
+            diff = differences(before, gold_rows(staged, table, run_id), KEYS[table], rtol)
+            result.rows_compared[table] = before.count()
+            result.rows_different[table] = diff.count()
+            if result.rows_different[table]:
+                result.samples[table] = diff.limit(sample).toPandas()
+    finally:
+        remove_path(spark, staging)
+    return result
+
+
+def differences(published: DataFrame, reproduced: DataFrame, keys: Sequence[str], rtol: float) -> DataFrame:
+    """Rows (by `keys`) missing on one side or with a value that differs, naming the columns that differ."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DoubleType
+
+    compared = [f for f in published.schema.fields if f.name not in (*keys, "as_of_date", "run_id")]
+    p = published.select(
+        *keys, F.lit(True).alias("_p"), *[F.col(f.name).alias(f"p_{f.name}") for f in compared]
+    )
+    r = reproduced.select(
+        *keys, F.lit(True).alias("_r"), *[F.col(f.name).alias(f"r_{f.name}") for f in compared]
+    )
+    both = p.join(r, list(keys), "full_outer")
+
+    def differs(name: str, is_double: bool):  # noqa: ANN202 - a pyspark Column
+        a, b = F.col(f"p_{name}"), F.col(f"r_{name}")
+        if not is_double:
+            return ~a.eqNullSafe(b)
+        missing_a, missing_b = a.isNull() | F.isnan(a), b.isNull() | F.isnan(b)
+        close = F.abs(a - b) <= F.lit(rtol) * F.greatest(F.abs(a), F.abs(b)) + F.lit(1e-300)
+        return (missing_a != missing_b) | (~missing_a & ~missing_b & ~close)
+
+    columns = F.filter(
+        F.array(
+            *[F.when(differs(f.name, isinstance(f.dataType, DoubleType)), F.lit(f.name)) for f in compared]
+        ),
+        lambda c: c.isNotNull(),
+    )
+    return both.select(
+        *keys,
+        F.when(F.col("_p").isNull(), "missing in published")
+        .when(F.col("_r").isNull(), "missing in reproduction")
+        .otherwise("values differ")
+        .alias("difference"),
+        columns.alias("columns"),
+        *[c for f in compared for c in (f"p_{f.name}", f"r_{f.name}")],
+    ).where(F.col("_p").isNull() | F.col("_r").isNull() | (F.size(columns) > 0))
+
+
+def report(result: Reproduction) -> str:
+    lines = [f"reproduce {result.run_id} (as of {result.as_of})"]
+    if result.code_version_then != result.code_version_now:
+        lines.append(f"  code version then {result.code_version_then}, now {result.code_version_now}")
+    for table, n in result.rows_compared.items():
+        lines.append(f"  {table:<18} {n:>10,} rows compared, {result.rows_different[table]:,} different")
+        if table in result.samples:
+            sample = result.samples[table]
+            shown = [*KEYS[table], "difference", "columns"]
+            lines.append("    " + sample[shown].to_string(index=False).replace("\n", "\n    "))
+    lines.append("identical" if result.identical else "DIFFERENCES FOUND")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from saccr_pipeline.runtime import add_job_arguments, start_job
+
+    parser = argparse.ArgumentParser(prog="saccr_pipeline.reproduce", description=__doc__.splitlines()[0])
+    parser.add_argument("run_id")
+    parser.add_argument(
+        "--rtol", type=float, default=RTOL, help=f"relative tolerance for amounts (default {RTOL})"
+    )
+    add_job_arguments(parser, as_of=False)
+    args = parser.parse_args(argv)
+    result = reproduce(start_job("saccr-reproduce", args), args.run_id, args.rtol)
+    print(report(result))
+    return 0 if result.identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Benchmark of the Spark + Delta pipeline (`saccr run`) on generated data, against the engine alone.
+
+    .venv/bin/python scripts/bench_pipeline.py [--trades 1000000] [--netting-sets 20000] [--runs 3]
+        [--buckets 16] [--driver-memory 8g] [--work bench_results/pipeline] [--udf-layouts]
+
+Generates one date of extracts (CSV; skewed netting sets, the largest above 100,000 trades at the defaults)
+into `<work>/landing` once and reuses them while their sizes match. Each run goes through every step on a
+fresh lakehouse on local[2] and prints the wall time of each step; the engine alone (`saccr.engine.compute`,
+in this process, extracts already in memory) is timed on the same extracts. The summary has the medians,
+trades per second of the whole run and of the compute step, and the compute step over the engine alone.
+
+`--udf-layouts` also times the compute step's two possible UDF layouts on the last run's silver tables
+(noop sink): one UDF returning the tagged union of the four outputs (what the pipeline does) against one
+UDF per output (the engine run once per output).
+
+Above 2.5 million trades the extracts are written as k copies of a 1/k-size book with renamed trade and
+netting-set ids (same skew, k largest sets), one copy in memory at a time. Time the engine alone only where
+the whole book fits in this process next to Spark (`--no-engine` at 10 million).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from saccr.contract import EXTRACTS
+from saccr.engine import compute
+from saccr_pipeline.extracts import read_extract, write_extracts
+from saccr_pipeline.generate import generate
+
+AS_OF = dt.date(2026, 11, 20)
+STEPS = ("ingest", "conform", "compute", "publish", "marts")
+CHUNK = 2_500_000  # trades per generated copy above this size
+
+
+def landing_for(work: Path, trades: int, netting_sets: int, seed: int) -> Path:
+    """Extract files of AS_OF under `<work>/landing/<date>/`, generated unless present with these sizes."""
+    landing = work / "landing"
+    marker = landing / "sizes.json"
+    wanted = {"trades": trades, "netting_sets": netting_sets, "seed": seed}
+    if marker.is_file() and json.loads(marker.read_text()) == wanted:
+        return landing
+    shutil.rmtree(landing, ignore_errors=True)
+    started = time.perf_counter()
+    copies = max(1, -(-trades // CHUNK))
+    folder = landing / AS_OF.isoformat()
+    for k in range(copies):  # one copy in memory at a time, appended to the files of the first
+        frames = generate(AS_OF, trades // copies, netting_sets // copies, seed)
+        if k == 0:
+            write_extracts(frames, folder)
+            continue
+        frames = _renamed(frames, f"C{k}")
+        part = write_extracts({n: f for n, f in frames.items() if n != "market_data"}, work / "part")
+        for name, path in part.items():  # same catalogue, same market data: append the rows only
+            with open(path, "rb") as source, open(folder / f"{name}.csv", "ab") as target:
+                source.readline()
+                shutil.copyfileobj(source, target)
+        del frames
+    shutil.rmtree(work / "part", ignore_errors=True)
+    marker.write_text(json.dumps(wanted))
+    seconds = time.perf_counter() - started
+    print(f"generated {trades:,} trades in {netting_sets:,} netting sets in {seconds:.0f} s")
+    return landing
+
+
+def _renamed(frames: dict[str, pd.DataFrame], prefix: str) -> dict[str, pd.DataFrame]:
+    """Trade and netting-set ids of another copy of the book."""
+    out = dict(frames)
+    for name, columns in (("trades", ("trade_id", "netting_set_id")), ("valuations", ("trade_id",)),
+                          ("collateral", ("netting_set_id",))):  # fmt: skip
+        out[name] = frames[name].assign(**{c: prefix + frames[name][c].astype(str) for c in columns})
+    return out
+
+
+def engine_alone(landing: Path) -> tuple[float, int]:
+    """Seconds of `saccr.engine.compute` over the extracts (read beforehand), and the trade count."""
+    from saccr_pipeline.config import load_parameters
+
+    frames = {name: read_extract(landing / AS_OF.isoformat() / f"{name}.csv", name)[0] for name in EXTRACTS}
+    started = time.perf_counter()
+    compute(**frames, as_of=AS_OF, params=load_parameters())
+    return time.perf_counter() - started, len(frames["trades"])
+
+
+def udf_layouts(job, run_id: str, versions: dict[str, int]) -> dict[str, float]:  # noqa: ANN001 - runtime.Job
+    """Seconds of the compute step into a noop sink: tagged union (one engine run) vs one UDF per output."""
+    from saccr_pipeline.bucket_engine import RECORDS, BucketEngine, record_schema
+    from saccr_pipeline.compute import engine_inputs, engine_results
+
+    inputs = engine_inputs(job.spark, job.lake, AS_OF, run_id, versions, job.bucket_count)
+    timings = {}
+    started = time.perf_counter()
+    engine_results(inputs, AS_OF, job.params, job.options).write.format("noop").mode("overwrite").save()
+    timings["tagged union, 1 UDF"] = time.perf_counter() - started
+    engine = BucketEngine(AS_OF, inputs.market_data, job.params, job.options)
+    started = time.perf_counter()
+    for record in RECORDS:
+        schema = record_schema(record)
+        grouped = inputs.trades.groupBy("bucket").cogroup(inputs.collateral.groupBy("bucket"))
+        udf = _one_output(engine, record, schema.names)
+        grouped.applyInPandas(udf, schema=schema).write.format("noop").mode("overwrite").save()
+    timings[f"one UDF per output ({len(RECORDS)})"] = time.perf_counter() - started
+    return timings
+
+
+def _one_output(engine, record: str, names: list[str]):  # noqa: ANN001, ANN202 - BucketEngine in, UDF out
+    from saccr_pipeline.bucket_engine import tagged
+
+    def one_output(trades: pd.DataFrame, collateral: pd.DataFrame) -> pd.DataFrame:
+        out = tagged(engine.compute(trades, collateral))
+        return out.loc[out["record"] == record, names]
+
+    return one_output
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trades", type=int, default=1_000_000)
+    parser.add_argument("--netting-sets", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--buckets", type=int, help="default: settings")
+    parser.add_argument("--driver-memory", default="8g", help="local mode: the JVM of driver and executor")
+    parser.add_argument("--work", type=Path, default=Path("bench_results/pipeline"))
+    parser.add_argument("--udf-layouts", action="store_true")
+    parser.add_argument("--no-engine", action="store_true", help="skip timing the engine alone")
+    args = parser.parse_args()
+
+    from saccr_pipeline.pipeline import format_largest, run_date
+    from saccr_pipeline.runtime import job_for, job_spark_conf
+    from saccr_pipeline.settings import load_settings
+    from saccr_pipeline.spark_session import build_spark
+
+    work = args.work.resolve()
+    landing = landing_for(work, args.trades, args.netting_sets, args.seed)
+    settings = load_settings()
+    settings = dataclasses.replace(
+        settings, landing_root=str(landing), bucket_count=args.buckets or settings.bucket_count
+    )
+    conf = job_spark_conf(settings) | {"spark.driver.memory": args.driver_memory, "spark.ui.enabled": "false"}
+    spark = build_spark("saccr-bench", settings, master="local[2]", extra_conf=conf)
+    print(
+        f"Spark {spark.version} local[2], driver memory {args.driver_memory}, {settings.bucket_count} buckets"
+    )
+
+    per_run: list[dict[str, float]] = []
+    last = None
+    for i in range(args.runs):
+        lakehouse = work / f"lakehouse-{i}"
+        shutil.rmtree(lakehouse, ignore_errors=True)
+        job = job_for(spark, dataclasses.replace(settings, lakehouse_root=str(lakehouse)))
+        started = time.perf_counter()
+        summary = run_date(job, AS_OF, progress=lambda m: print("   ", m))
+        total = time.perf_counter() - started
+        per_run.append({**{s.step: s.seconds for s in summary.steps}, "total": total})
+        print(f"run {i + 1}: " + ", ".join(f"{k} {v:.1f} s" for k, v in per_run[-1].items()))
+        if last is not None:
+            shutil.rmtree(last[0].lake.root, ignore_errors=True)
+        last = (job, summary)
+    job, summary = last
+    print("largest netting sets by EAD:\n" + format_largest(summary.largest))
+
+    median = {k: statistics.median(r[k] for r in per_run) for k in (*STEPS, "total")}
+    trades = summary.steps[0].counts["bronze.trades"]
+    print(f"\n{trades:,} trades, {args.netting_sets:,} netting sets, medians of {args.runs} run(s):")
+    for step in (*STEPS, "total"):
+        print(f"  {step:<8} {median[step]:8.1f} s   (runs: {', '.join(f'{r[step]:.1f}' for r in per_run)})")
+    print(f"  pipeline {trades / median['total']:,.0f} trades/s", end="; ")
+    print(f"compute step {trades / median['compute']:,.0f} trades/s")
+    if not args.no_engine:
+        seconds, n = engine_alone(landing)
+        print(f"  engine alone (one process, one call): {seconds:.1f} s, {n / seconds:,.0f} trades/s")
+        print(f"  compute step / engine alone: {median['compute'] / seconds:.2f}")
+    if args.udf_layouts:
+        from saccr_pipeline.run_log import run_steps
+
+        versions = dict(run_steps(job.spark, job.lake, summary.run_id)["compute"]["input_versions"])
+        for layout, seconds in udf_layouts(job, summary.run_id, versions).items():
+            print(f"  compute into noop, {layout}: {seconds:.1f} s")
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
