@@ -38,7 +38,7 @@ from saccr_pipeline.extracts import read_extract, write_extracts
 from saccr_pipeline.generate import generate
 
 AS_OF = dt.date(2026, 11, 20)
-STEPS = ("ingest", "conform", "compute", "publish", "marts")
+STEPS = ("ingest", "validate", "compute", "publish", "marts")
 CHUNK = 2_500_000  # trades per generated copy above this size
 
 

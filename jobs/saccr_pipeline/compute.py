@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="saccr_pipeline.compute", description=__doc__.splitlines()[0])
     add_job_arguments(parser)
-    parser.add_argument("--run-id", required=True, help="the run id of the conform step")
+    parser.add_argument("--run-id", required=True, help="the run id of the validate step")
     args = parser.parse_args(argv)
     job = start_job("saccr-compute", args)
     ctx = job.context(args.as_of, args.run_id)

@@ -1,9 +1,10 @@
 """Ingest: landing/<as_of>/<extract>.csv|parquet -> bronze/<extract>, values as delivered (text), one Delta
 commit per extract and date (replaceWhere of the date, so a rerun replaces and never duplicates).
 
-File-level problems (no file, two files for one extract, missing or unexpected columns) raise
-:class:`IngestError` naming the file; row-level problems are left for the validate step, so every delivered
-row reaches bronze. A CSV line that does not split into the header's columns is kept in `malformed_record`.
+File-level problems (no file, two files for one extract, an empty or unreadable file, missing or unexpected
+columns) stop the date with one message naming the file (quality_checks.check_landing); row-level problems
+are left for the validate step, so every delivered row reaches bronze. A CSV line that does not split into
+the header's columns is kept in `malformed_record`.
 
 Entry point: `python -m saccr_pipeline.ingest --as-of DATE [--extract trades ...]`, or spark-submit this file.
 """
@@ -115,10 +116,16 @@ def _check_columns(names: Sequence[str], columns: Sequence[str], path: str, extr
 def ingest_extract(
     spark: SparkSession, lake: Lakehouse, landing_root: str, extract: str, as_of: dt.date, run_id: str
 ) -> Ingested:
-    """Load one extract of `as_of` into bronze/<extract>, replacing that date."""
+    """Load one extract of `as_of` into bronze/<extract>, replacing that date. A file that cannot be loaded at
+    all (missing, ambiguous, empty, header only, unreadable, other columns) stops with DataQualityError
+    before anything is written (saccr_pipeline.quality_checks.check_landing)."""
     from pyspark.sql import functions as F
 
-    path, fmt = find_extract(spark, landing_dir(landing_root, as_of), extract)
+    from saccr_pipeline.quality_checks import check_landing
+
+    folder = landing_dir(landing_root, as_of)
+    check_landing(spark, folder, [extract])
+    path, fmt = find_extract(spark, folder, extract)
     rows = read_landing(spark, path, fmt, extract)
     bronze = rows.select(
         F.lit(as_of).alias("as_of_date"),

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 RETENTION = "interval 400 days"
 GOLD_RESULTS = tuple(schemas.ENGINE_OUTPUTS)  # saccr_trade, saccr_hedging_set, saccr_netting_set
 MARTS = tuple(schemas.MART_SCHEMAS)
-APPEND_ONLY = ("run_log", "dq_results")
+APPEND_ONLY = ("run_log",)
 
 
 class LakehouseError(SaccrError):
@@ -81,6 +81,11 @@ class Lakehouse:
         if key not in table_specs():
             raise LakehouseError(f"unknown lakehouse table {key!r}")
         return f"{self.root.rstrip('/')}/{key}"
+
+    @property
+    def data_docs(self) -> str:
+        """Root of the Great Expectations Data Docs (HTML), one site per `<as_of>/<run_id>/`."""
+        return f"{self.root.rstrip('/')}/data_docs"
 
     def staging(self, run_id: str) -> str:
         """Scratch folder of one run: computed results wait here until they are published."""

@@ -1,4 +1,4 @@
-"""The daily capital run of one business date without Airflow: ingest, conform, compute, publish, marts.
+"""The daily capital run of one business date without Airflow: ingest, validate, compute, publish, marts.
 
 Each step appends its run_log row (versions read and written, counts, seconds, status) as it ends, and the run
 ends with a `run` row summing them up; a failed step fails the run with its error, and leaves the previously
@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from saccr_pipeline.compute import compute_to_staging
-from saccr_pipeline.conform import conform_date, describe, record_conformed
 from saccr_pipeline.ingest import ingest_date
 from saccr_pipeline.lakehouse import read
 from saccr_pipeline.marts import build_marts, record_marts
@@ -32,6 +31,7 @@ from saccr_pipeline.run_log import (
     logged_step,
     previous_published,
 )
+from saccr_pipeline.validate import describe, record_validated, validate_date
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,17 +80,18 @@ def run_date(
                 progress(f"  ingest  {done.extract:<12} {done.rows:>12,} rows   {done.source_file}")
         _done(summary, record, progress)
 
-        with step("conform") as record:
-            for done in conform_date(spark, lake, as_of, ctx.run_id, ctx.reporting_currency,
-                                     summary.steps[-1].output_versions):  # fmt: skip
-                record_conformed(record, done)
-                progress("  " + describe(done))
+        with step("validate") as record:
+            ingested = summary.steps[-1].output_versions
+            done = validate_date(spark, lake, job.settings, as_of, ctx.run_id, ingested, landing_root)
+            record_validated(record, done)
+            for line in describe(done):
+                progress("  " + line)
         _done(summary, record, progress)
 
         with step("compute") as record:
-            conformed = record_of(summary, "conform").output_versions  # silver/* and audit/quarantine
+            validated = record_of(summary, "validate").output_versions  # silver/* and audit/quarantine
             computed = compute_to_staging(
-                spark, lake, as_of, ctx.run_id, job.params, job.options, job.bucket_count, versions=conformed
+                spark, lake, as_of, ctx.run_id, job.params, job.options, job.bucket_count, versions=validated
             )
             record.input_versions |= computed.input_versions
             record.counts |= computed.counts

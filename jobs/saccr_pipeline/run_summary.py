@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from saccr_pipeline.runtime import Job
 
-STEPS = ("ingest", "conform", "compute", "publish", "marts")
+STEPS = ("ingest", "validate", "compute", "publish", "marts")
 
 
 def run_record(rows: Sequence[Row]) -> StepRecord:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from pyspark.sql.types import (
+    ArrayType,
     BooleanType,
     DataType,
     DateType,
@@ -166,7 +167,7 @@ RUN_LOG_SCHEMA = _struct(
     [
         _key("as_of_date", DateType()),
         _key("run_id", StringType()),
-        _key("step", StringType()),  # ingest | conform | compute | publish | marts | run (the whole date)
+        _key("step", StringType()),  # ingest | validate | compute | publish | marts | run (the whole date)
         _key("status", StringType()),  # running | success | failed
         ("started_at", TimestampType()),
         ("ended_at", TimestampType()),
@@ -191,14 +192,18 @@ DQ_RESULTS_SCHEMA = _struct(
         _key("as_of_date", DateType()),
         _key("run_id", StringType()),
         ("extract", StringType()),
-        ("suite", StringType()),
-        ("expectation", StringType()),
+        ("suite", StringType()),  # expectations/<suite>.json
+        ("expectation", StringType()),  # GX expectation type | spark_check | rejected_share
+        ("rule", StringType()),  # meta.rule: required, not_a_number, date_order, ...
         ("column", StringType()),
+        ("severity", StringType()),  # critical (quarantines) | warning | info
+        ("source", StringType()),  # gx | spark
         ("success", BooleanType()),
         ("element_count", LongType()),
         ("unexpected_count", LongType()),
         ("unexpected_percent", DoubleType()),
-        ("details", StringType()),  # JSON
+        ("failing_keys", ArrayType(StringType())),  # up to quality.SAMPLE_SIZE keys of failing rows
+        ("details", StringType()),  # JSON: kwargs, message, GX's other observations
         ("evaluated_at", TimestampType()),
     ]
 )

@@ -91,14 +91,15 @@ def test_results_do_not_depend_on_bucket_count_or_input_order(job: Job, run: Run
 def test_run_log_records_every_step_with_versions_and_counts(job: Job, run: RunSummary) -> None:
     steps = run_steps(job.spark, job.lake, run.run_id)
     assert {s: r["status"] for s, r in steps.items()} == dict.fromkeys(
-        ("run", "ingest", "conform", "compute", "publish", "marts"), "success"
+        ("run", "ingest", "validate", "compute", "publish", "marts"), "success"
     )
     whole = steps["run"]
     assert whole["regime"] == job.settings.regime and whole["parameter_version"] == job.params.version
     assert whole["code_version"] and whole["started_at"] <= whole["ended_at"]
-    assert set(whole["step_seconds"]) == {"ingest", "conform", "compute", "publish", "marts"}
+    assert set(whole["step_seconds"]) == {"ingest", "validate", "compute", "publish", "marts"}
     silver = {k: v for k, v in steps["compute"]["input_versions"].items() if k.startswith("silver/")}
-    assert silver == {k: v for k, v in steps["conform"]["output_versions"].items() if k.startswith("silver/")}
+    written = steps["validate"]["output_versions"]
+    assert silver == {k: v for k, v in written.items() if k.startswith("silver/")}
     assert dict(steps["publish"]["output_versions"]) == {**run.published.versions}
     counts = whole["counts"]
     trades_delivered = len(pd.read_csv(job.settings.landing_root + f"/{AS_OF}/trades.csv"))

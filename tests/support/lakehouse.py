@@ -32,10 +32,13 @@ def write_landing(root: Path, as_of: dt.date, frames: Mapping[str, pd.DataFrame]
     return root
 
 
-def make_job(spark: SparkSession, lakehouse: Path, landing: Path, buckets: int = 7) -> Job:
+def make_job(
+    spark: SparkSession, lakehouse: Path, landing: Path, buckets: int = 7, max_rejected_share: float = 0.05
+) -> Job:
     settings = dataclasses.replace(
-        load_settings(), lakehouse_root=str(lakehouse), landing_root=str(landing), bucket_count=buckets
-    )
+        load_settings(), lakehouse_root=str(lakehouse), landing_root=str(landing), bucket_count=buckets,
+        max_rejected_share=max_rejected_share,
+    )  # fmt: skip
     return job_for(spark, settings)
 
 
