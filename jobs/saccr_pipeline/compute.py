@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyspark.sql import Column, DataFrame, SparkSession
 
+    from saccr_pipeline.run_log import RunContext, StepRecord
+    from saccr_pipeline.runtime import Job
+
 INPUTS = ("silver/trades", "silver/valuations", "silver/collateral", "silver/market_data", "audit/quarantine")
 
 
@@ -176,23 +179,17 @@ def compute_to_staging(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.run_log import logged_step
-    from saccr_pipeline.runtime import add_job_arguments, start_job
+    from saccr_pipeline.runtime import step_main
 
-    parser = argparse.ArgumentParser(prog="saccr_pipeline.compute", description=__doc__.splitlines()[0])
-    add_job_arguments(parser)
-    parser.add_argument("--run-id", required=True, help="the run id of the validate step")
-    args = parser.parse_args(argv)
-    job = start_job("saccr-compute", args)
-    ctx = job.context(args.as_of, args.run_id)
-    with logged_step(job.spark, job.lake, ctx, "compute") as record:
+    def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
         done = compute_to_staging(
             job.spark, job.lake, args.as_of, ctx.run_id, job.params, job.options, job.bucket_count
         )
         record.input_versions |= done.input_versions
         record.counts |= done.counts
         print(f"compute: {done.counts} -> {done.staging}")
-    return 0
+
+    return step_main("compute", __doc__, body, argv, "the run id of the validate step")
 
 
 if __name__ == "__main__":

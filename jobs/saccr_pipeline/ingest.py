@@ -25,6 +25,9 @@ from saccr_pipeline.lakehouse import Lakehouse, replace_date
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from saccr_pipeline.run_log import RunContext, StepRecord
+    from saccr_pipeline.runtime import Job
+
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
@@ -150,23 +153,20 @@ def ingest_date(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.run_log import logged_step
-    from saccr_pipeline.runtime import add_job_arguments, start_job
+    from saccr_pipeline.runtime import step_main
 
-    parser = argparse.ArgumentParser(prog="saccr_pipeline.ingest", description=__doc__.splitlines()[0])
-    add_job_arguments(parser)
-    parser.add_argument("--run-id", help="run id shared by the steps of one run (default: a new one)")
-    parser.add_argument("--extract", action="append", choices=list(EXTRACTS), help="default: all four")
-    args = parser.parse_args(argv)
-    job = start_job("saccr-ingest", args)
-    ctx = job.context(args.as_of, args.run_id)
-    with logged_step(job.spark, job.lake, ctx, "ingest") as record:
-        for done in ingest_date(job.spark, job.lake, job.settings.landing_root, args.as_of, ctx.run_id,
-                                args.extract or tuple(EXTRACTS)):  # fmt: skip
+    def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
+        landing, extracts = job.settings.landing_root, args.extract or tuple(EXTRACTS)
+        for done in ingest_date(job.spark, job.lake, landing, args.as_of, ctx.run_id, extracts):
             record.output_versions[f"bronze/{done.extract}"] = done.version
             record.counts[f"bronze.{done.extract}"] = done.rows
             print(f"ingest {done.extract}: {done.rows:,} rows from {done.source_file}")
-    return 0
+
+    def extract_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--extract", action="append", choices=list(EXTRACTS), help="default: all four")
+
+    shared = "the run id shared by the steps of one run"
+    return step_main("ingest", __doc__, body, argv, shared, extract_option)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ from saccr_pipeline.run_log import Published, StepRecord
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
+    from saccr_pipeline.run_log import RunContext
+    from saccr_pipeline.runtime import Job
+
 
 def _published_netting_sets(spark: SparkSession, lake: Lakehouse, run: Published) -> DataFrame:
     from pyspark.sql import functions as F
@@ -167,22 +170,18 @@ def build_marts(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.run_log import logged_step, previous_published, published
-    from saccr_pipeline.runtime import add_job_arguments, start_job
+    from saccr_pipeline.runtime import step_main
 
-    parser = argparse.ArgumentParser(prog="saccr_pipeline.marts", description=__doc__.splitlines()[0])
-    add_job_arguments(parser)
-    parser.add_argument("--run-id", required=True, help="the run id whose publish step the marts read")
-    args = parser.parse_args(argv)
-    job = start_job("saccr-marts", args)
-    ctx = job.context(args.as_of, args.run_id)
-    with logged_step(job.spark, job.lake, ctx, "marts") as record:
+    def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
+        from saccr_pipeline.run_log import previous_published, published
+
         run = published(job.spark, job.lake, args.as_of)
         if run is None or run.run_id != ctx.run_id:
             raise SystemExit(f"run {ctx.run_id} is not the published run of {args.as_of}: publish it first")
         previous = previous_published(job.spark, job.lake, args.as_of)
         record_marts(record, run, previous, build_marts(job.spark, job.lake, run, previous))
-    return 0
+
+    return step_main("marts", __doc__, body, argv, "the run id whose publish step the marts read")
 
 
 def record_marts(

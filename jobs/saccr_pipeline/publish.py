@@ -28,6 +28,9 @@ from saccr_pipeline.lakehouse import GOLD_RESULTS, Lakehouse, remove_path, repla
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from saccr_pipeline.run_log import RunContext, StepRecord
+    from saccr_pipeline.runtime import Job
+
 RECORD_OF_TABLE = {
     "saccr_trade": "trade",
     "saccr_hedging_set": "hedging_set",
@@ -88,21 +91,15 @@ def publish(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.run_log import logged_step
-    from saccr_pipeline.runtime import add_job_arguments, start_job
+    from saccr_pipeline.runtime import step_main
 
-    parser = argparse.ArgumentParser(prog="saccr_pipeline.publish", description=__doc__.splitlines()[0])
-    add_job_arguments(parser)
-    parser.add_argument("--run-id", required=True, help="the run id of the compute step")
-    args = parser.parse_args(argv)
-    job = start_job("saccr-publish", args)
-    ctx = job.context(args.as_of, args.run_id)
-    with logged_step(job.spark, job.lake, ctx, "publish") as record:
+    def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
         done = publish(job.spark, job.lake, args.as_of, ctx.run_id)
         record.output_versions |= done.versions
         record.counts |= done.counts
         print(f"publish: {done.counts}")
-    return 0
+
+    return step_main("publish", __doc__, body, argv, "the run id of the compute step")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # Spark-bound modules: imported when a job starts, not when a
     from pyspark.sql import SparkSession
 
     from saccr_pipeline.lakehouse import Lakehouse
-    from saccr_pipeline.run_log import RunContext
+    from saccr_pipeline.run_log import RunContext, StepRecord
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,35 @@ def add_job_arguments(parser: argparse.ArgumentParser, as_of: bool = True) -> No
         "--conf", type=spark_conf_pair, action="append", default=[], metavar="KEY=VALUE",
         help="extra Spark setting, e.g. spark.driver.memory=8g (repeatable)",
     )  # fmt: skip
+
+
+StepBody = Callable[["Job", argparse.Namespace, "RunContext", "StepRecord"], None]
+
+
+def step_main(
+    step: str,
+    doc: str,
+    body: StepBody,
+    argv: Sequence[str] | None,
+    run_id_help: str,
+    extra_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> int:
+    """The `main` of a pipeline step module (spark-submit, `python -m saccr_pipeline.<step>`): the job
+    options plus `--run-id` (required: the steps of one run share it), the job started, and `body` run inside
+    the step's run_log record (timing, status and error logged even when it fails)."""
+    from saccr_pipeline.run_log import logged_step
+
+    parser = argparse.ArgumentParser(prog=f"saccr_pipeline.{step}", description=doc.strip().splitlines()[0])
+    add_job_arguments(parser)
+    parser.add_argument("--run-id", required=True, help=run_id_help)
+    if extra_arguments:
+        extra_arguments(parser)
+    args = parser.parse_args(argv)
+    job = start_job(f"saccr-{step}", args)
+    ctx = job.context(args.as_of, args.run_id)
+    with logged_step(job.spark, job.lake, ctx, step) as record:
+        body(job, args, ctx, record)
+    return 0
 
 
 def _location(value: str) -> str:

@@ -32,6 +32,8 @@ from saccr_pipeline.run_log import StepRecord
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from saccr_pipeline.run_log import RunContext
+    from saccr_pipeline.runtime import Job
     from saccr_pipeline.settings import Settings
 
 SILVER_ORDER = ("market_data", "trades", "valuations", "collateral")  # FX rates, then what uses them
@@ -112,20 +114,14 @@ def describe(done: ValidatedDate) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.run_log import logged_step
-    from saccr_pipeline.runtime import add_job_arguments, start_job
+    from saccr_pipeline.runtime import step_main
 
-    parser = argparse.ArgumentParser(prog="saccr_pipeline.validate", description=__doc__.splitlines()[0])
-    add_job_arguments(parser)
-    parser.add_argument("--run-id", required=True, help="the run id the ingest steps used")
-    args = parser.parse_args(argv)
-    job = start_job("saccr-validate", args)
-    ctx = job.context(args.as_of, args.run_id)
-    with logged_step(job.spark, job.lake, ctx, "validate") as record:
+    def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
         done = validate_date(job.spark, job.lake, job.settings, args.as_of, ctx.run_id)
         record_validated(record, done)
         print("\n".join(describe(done)))
-    return 0
+
+    return step_main("validate", __doc__, body, argv, "the run id the ingest steps used")
 
 
 if __name__ == "__main__":
