@@ -31,9 +31,10 @@ jars:
 demo: setup
 	scripts/demo.sh
 
+# --dist loadscope: a module's tests share one worker, so its Spark/Airflow fixtures are built once, not per worker.
 # pytest exits 5 when it collected no tests: fail loudly rather than let an empty run look like anything else.
 test: setup
-	@rc=0; $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS) tests || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_ARGS) tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); failing" >&2; fi; \
 	exit $$rc
 

@@ -1,0 +1,171 @@
+"""A real Airflow backfill: `airflow standalone` (api-server, scheduler with LocalExecutor, dag-processor) on
+this process's SQLite home, the DAG unpaused, and `airflow backfill create` over Thu 2 - Mon 6 April 2026 with
+`--max-active-runs 1`. The scheduler runs the three runs in date order: Thursday through every Spark step,
+Good Friday and Easter Monday skipped by the holiday calendar.
+
+What dag.test() cannot show: the task processes talk to the execution API (no database access from tasks), the
+date range is compared with logical dates (hence `T23:59:59`), and a backfill needs an unpaused DAG.
+Slow (about 5 minutes on 2 idle cores: one full run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.dags, pytest.mark.spark, pytest.mark.slow]
+
+BUSINESS_DAY, GOOD_FRIDAY, EASTER_MONDAY = dt.date(2026, 4, 2), dt.date(2026, 4, 3), dt.date(2026, 4, 6)
+TIMEOUT = 45 * 60  # generous: a shared 2-core machine under load is several times slower
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def airflow(env: dict[str, str], *args: str, attempts: int = 1) -> str:
+    """Run an airflow CLI command; retried, since SQLite can be locked by the scheduler for a moment."""
+    for attempt in range(1, attempts + 1):
+        out = subprocess.run(
+            [sys.executable, "-m", "airflow", *args], env=env, capture_output=True, text=True, timeout=300
+        )
+        if out.returncode == 0:
+            return out.stdout
+        if attempt < attempts:
+            time.sleep(5)
+    raise AssertionError(f"airflow {' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+
+
+@pytest.fixture
+def standalone(pipeline_roots, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`airflow standalone` on free loopback ports, for the test's landing and lakehouse; stopped after."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__CORE__PARALLELISM": "2",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+    }
+    log_path = tmp_path / "standalone.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "airflow", "standalone"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        yield env
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def wait_until_parsed(dag_id: str, deadline: float) -> None:
+    """Until the dag-processor has stored the DAG (unpause and backfill create need it; both quietly do
+    nothing or fail before)."""
+    from airflow.models.serialized_dag import SerializedDagModel
+    from airflow.utils.session import create_session
+
+    while True:
+        with create_session() as session:
+            if session.scalar(SerializedDagModel.latest_item_select_object(dag_id)) is not None:
+                return
+        assert time.monotonic() < deadline, f"the dag-processor of airflow standalone never stored {dag_id}"
+        time.sleep(5)
+
+
+def backfill_runs() -> list:
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.types import DagRunType
+    from sqlalchemy import select
+
+    with create_session() as session:
+        runs = session.scalars(
+            select(DagRun)
+            .where(DagRun.dag_id == "saccr_daily", DagRun.run_type == DagRunType.BACKFILL_JOB)
+            .order_by(DagRun.logical_date)
+        ).all()
+        for run in runs:
+            session.expunge(run)
+        return runs
+
+
+def task_states(run_id: str) -> dict[str, str]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(TaskInstance.task_id, TaskInstance.state).where(
+                TaskInstance.dag_id == "saccr_daily", TaskInstance.run_id == run_id
+            )
+        ).all()
+    return {task_id: str(state) for task_id, state in rows}
+
+
+def test_backfill_with_a_running_scheduler_publishes_each_business_date_in_order(
+    spark, standalone: dict[str, str], pipeline_roots, sample_extracts
+) -> None:
+    landing, lakehouse = pipeline_roots
+    sample_extracts(landing, BUSINESS_DAY)
+    deadline = time.monotonic() + TIMEOUT
+
+    # A backfill of a paused DAG stays queued: unpause once the dag-processor has stored the DAG.
+    wait_until_parsed("saccr_daily", deadline)
+    airflow(standalone, "dags", "unpause", "saccr_daily", attempts=3)
+    dry_run = airflow(
+        standalone, "backfill", "create", "--dag-id", "saccr_daily",
+        "--from-date", BUSINESS_DAY.isoformat(), "--to-date", f"{EASTER_MONDAY.isoformat()}T23:59:59",
+        "--max-active-runs", "1", "--reprocess-behavior", "completed", "--dry-run",
+    )  # fmt: skip
+    logical_dates = [
+        f"{day.isoformat()} 05:00:00+00:00" for day in (BUSINESS_DAY, GOOD_FRIDAY, EASTER_MONDAY)
+    ]
+    assert all(logical_date in dry_run for logical_date in logical_dates), dry_run  # 06:00 London, BST
+    airflow(
+        standalone, "backfill", "create", "--dag-id", "saccr_daily",
+        "--from-date", BUSINESS_DAY.isoformat(), "--to-date", f"{EASTER_MONDAY.isoformat()}T23:59:59",
+        "--max-active-runs", "1", "--reprocess-behavior", "completed", attempts=3,
+    )  # fmt: skip
+
+    runs = backfill_runs()
+    while len(runs) < 3 or any(str(r.state) not in ("success", "failed") for r in runs):
+        assert time.monotonic() < deadline, (
+            f"backfill not finished: {[(r.run_id, str(r.state)) for r in runs]}"
+        )
+        time.sleep(10)
+        runs = backfill_runs()
+
+    assert [r.logical_date.date() for r in runs] == [BUSINESS_DAY, GOOD_FRIDAY, EASTER_MONDAY]
+    assert [str(r.state) for r in runs] == ["success"] * 3, {r.run_id: task_states(r.run_id) for r in runs}
+    assert all(earlier.end_date <= later.start_date for earlier, later in zip(runs, runs[1:], strict=False))
+    assert set(task_states(runs[0].run_id).values()) == {"success"}
+    assert set(task_states(runs[1].run_id).values()) == {"skipped"}  # Good Friday
+    assert set(task_states(runs[2].run_id).values()) == {"skipped"}  # Easter Monday
+
+    from saccr_pipeline.lakehouse import Lakehouse, current_version, read
+
+    lake = Lakehouse(str(lakehouse))
+    key = "gold/saccr_netting_set"
+    published = read(spark, lake, key, current_version(spark, lake, key)).select("as_of_date").distinct()
+    assert [row["as_of_date"] for row in published.collect()] == [BUSINESS_DAY]
