@@ -105,7 +105,7 @@ def udf_layouts(job, run_id: str, versions: dict[str, int]) -> dict[str, float]:
     started = time.perf_counter()
     for record in RECORDS:
         schema = record_schema(record)
-        grouped = inputs.trades.groupBy("bucket").cogroup(inputs.collateral.groupBy("bucket"))
+        grouped = inputs.trades.groupBy("bucket").cogroup(inputs.netting_set_rows.groupBy("bucket"))
         udf = _one_output(engine, record, schema.names)
         grouped.applyInPandas(udf, schema=schema).write.format("noop").mode("overwrite").save()
     timings[f"one UDF per output ({len(RECORDS)})"] = time.perf_counter() - started
@@ -115,8 +115,8 @@ def udf_layouts(job, run_id: str, versions: dict[str, int]) -> dict[str, float]:
 def _one_output(engine, record: str, names: list[str]):  # noqa: ANN001, ANN202 - BucketEngine in, UDF out
     from saccr_pipeline.bucket_engine import tagged
 
-    def one_output(trades: pd.DataFrame, collateral: pd.DataFrame) -> pd.DataFrame:
-        out = tagged(engine.compute(trades, collateral))
+    def one_output(trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
+        out = tagged(engine.compute(trades, netting_set_rows))
         return out.loc[out["record"] == record, names]
 
     return one_output

@@ -1,12 +1,15 @@
 """The engine as a grouped pandas UDF: one call computes every netting set of one bucket (DESIGN.md, "Grouped
 pandas UDFs"). Pure pandas, no Spark session: the executors import and run this module.
 
-A call gets the bucket's trade-side rows (trades, and their valuations marked `is_valuation`) and its
-collateral-side rows (collateral terms, and trades quarantined before the engine), and returns the engine's
-four outputs stacked in one frame, tagged by `record` (trade, hedging_set, netting_set, rejected), with the
-union of their columns (:data:`TAGGED_SCHEMA`). Rows are sorted by trade_id and netting_set_id before the
-engine runs, so a netting set's numbers depend neither on which other netting sets share its bucket nor on
-the order rows arrive in.
+A call gets the bucket's trades and its other rows keyed by netting set, told apart by :data:`ROW_KIND`:
+collateral terms, valuations (tagged with their trade's netting set by the validate step) and trades
+quarantined before the engine. It returns the engine's four outputs stacked in one frame, tagged by `record`
+(trade, hedging_set, netting_set, rejected), with the union of their columns (:data:`TAGGED_SCHEMA`). Rows
+are sorted by trade_id and netting_set_id before the engine runs, so a netting set's numbers depend neither on
+which other netting sets share its bucket nor on the order rows arrive in.
+
+The wide trade rows travel alone on one side of the cogroup; the narrow valuation rows go with the
+collateral (measured on 1,000,000 trades: the Arrow transfer of the trade side is the larger cost).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from saccr.contract import COLLATERAL_COLUMNS, REJECTED_COLUMNS, TRADE_COLUMNS, VALUATION_COLUMNS
+from saccr.contract import COLLATERAL_COLUMNS, REJECTED_COLUMNS
 from saccr.engine import CalculationOptions, EngineResult, compute
 from saccr.params import SupervisoryParameters
 from saccr_pipeline.schemas import ENGINE_OUTPUTS, output_type
@@ -44,10 +47,18 @@ RECORDS: Mapping[str, tuple[str, tuple[str, ...]]] = {
 # `prior_rejections`, so it holds or flags the trade's netting set as if it had rejected the trade itself.
 PRIOR_COLUMNS = {f"prior_{c}": c for c in REJECTED_COLUMNS if c != "netting_set_id"}
 PRIOR_ROW = "prior_row"  # the delivered row it came from (source file and row), one key per lost trade
-VALUATION_ROW = (
-    "is_valuation"  # a trade-side row holding a valuation: trade_id, netting_set_id, mtm, currency
+# What a netting-set-side row holds: collateral terms, a valuation, or a trade rejected before the engine.
+ROW_KIND = "row_kind"
+COLLATERAL, VALUATION, PRIOR = "collateral", "valuation", "prior"
+NETTING_SET_SIDE_COLUMNS = (
+    ROW_KIND,
+    *COLLATERAL_COLUMNS,
+    "trade_id",
+    "mtm",
+    "mtm_currency",
+    *PRIOR_COLUMNS,
+    PRIOR_ROW,
 )
-TRADE_SIDE_COLUMNS = (*TRADE_COLUMNS, "mtm", "mtm_currency", VALUATION_ROW)
 
 
 def _tagged_schema() -> StructType:
@@ -69,24 +80,12 @@ def record_schema(record: str) -> StructType:
     return StructType([f for f in TAGGED_SCHEMA.fields if f.name in columns])
 
 
-def to_engine(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
-    """Contract columns of a frame Spark handed over, in the engine's input dtypes (as the extract reader
-    types them): text object/None, float64, datetime64[ns], nullable boolean and Int64."""
-    frame = frame.reset_index(drop=True)  # filtered frames keep their labels; the result is positional
-    out: dict[str, object] = {}
-    for name, logical in columns.items():
-        values = frame[name]
-        if logical == "date":
-            out[name] = pd.to_datetime(values).astype("datetime64[ns]")
-        elif logical == "bool":
-            out[name] = values.astype("boolean")
-        elif logical == "int":
-            out[name] = values.astype("Int64")
-        elif logical == "float":
-            out[name] = values.astype("float64")
-        else:
-            out[name] = values.astype(object).where(values.notna(), None)
-    return pd.DataFrame(out, index=frame.index)
+def _sorted_rows(frame: pd.DataFrame, selected: np.ndarray, key: str) -> pd.DataFrame:
+    """The selected rows of `frame` ordered by `key` (stable, missing keys last), renumbered from 0."""
+    rows = np.flatnonzero(selected)
+    codes, uniques = pd.factorize(frame[key].to_numpy(dtype=object)[rows], sort=True)
+    order = np.argsort(np.where(codes < 0, len(uniques), codes), kind="stable")
+    return frame.take(rows[order]).reset_index(drop=True)
 
 
 def _column(pieces: list[tuple[pd.DataFrame, int]], name: str, kind: DataType) -> object:
@@ -123,7 +122,7 @@ def tagged(result: EngineResult) -> pd.DataFrame:
     data = {"record": np.repeat(np.array([tag for tag, _ in frames], dtype=object), [n for _, n in pieces])}
     for field in TAGGED_SCHEMA.fields[1:]:
         data[field.name] = _column(pieces, field.name, field.dataType)
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)  # no copy into 2-D blocks: Spark reads it column by column
 
 
 @dataclass(frozen=True)
@@ -136,28 +135,27 @@ class BucketEngine:
     params: SupervisoryParameters
     options: CalculationOptions
 
-    def __call__(self, trades: pd.DataFrame, collateral: pd.DataFrame) -> pd.DataFrame:
-        return tagged(self.compute(trades, collateral))
+    def __call__(self, trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
+        return tagged(self.compute(trades, netting_set_rows))
 
-    def compute(self, trades: pd.DataFrame, collateral: pd.DataFrame) -> EngineResult:
-        """The engine's results for one bucket: trade-side rows are trades or, where `is_valuation` is set,
-        valuations; collateral-side rows are collateral terms or, where `prior_extract` is set, trades
-        rejected before the engine."""
-        is_valuation = (trades[VALUATION_ROW] == True).to_numpy(dtype=bool)  # noqa: E712 - null is False
-        valuations = trades.loc[is_valuation].sort_values("trade_id", kind="stable", ignore_index=True)
-        trades = trades.loc[~is_valuation].sort_values("trade_id", kind="stable", ignore_index=True)
-        is_prior = collateral["prior_extract"].notna().to_numpy()
-        prior = collateral.loc[is_prior].rename(columns=PRIOR_COLUMNS)
+    def compute(self, trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> EngineResult:
+        """The engine's results for one bucket: its trades, and its netting-set-side rows (:data:`ROW_KIND`
+        collateral terms, valuations, trades rejected before the engine)."""
+        kind = netting_set_rows[ROW_KIND].to_numpy(dtype=object)
+        unknown = set(pd.unique(kind)) - {COLLATERAL, VALUATION, PRIOR}
+        if unknown:
+            raise ValueError(f"{ROW_KIND} values not understood: {sorted(map(str, unknown))}")
+        prior_columns = ["netting_set_id", *PRIOR_COLUMNS, PRIOR_ROW]
+        prior = netting_set_rows.loc[kind == PRIOR, prior_columns].rename(columns=PRIOR_COLUMNS)
         # The engine counts the trades a netting set lost before it by distinct trade_id, so one trade_id
         # quarantined in two netting sets, or two rows without a trade_id, would hold or count only one:
         # each delivered row gets a key of its own (the pipeline drops these rows from the engine's output).
         prior = prior.assign(trade_id=prior[PRIOR_ROW])[list(REJECTED_COLUMNS)]
         prior = prior.sort_values(list(REJECTED_COLUMNS), kind="stable", ignore_index=True)
-        terms = collateral.loc[~is_prior].sort_values("netting_set_id", kind="stable", ignore_index=True)
         result = compute(
-            to_engine(trades, TRADE_COLUMNS),
-            to_engine(valuations, VALUATION_COLUMNS),
-            to_engine(terms, COLLATERAL_COLUMNS),
+            _sorted_rows(trades, np.ones(len(trades), dtype=bool), "trade_id"),
+            _sorted_rows(netting_set_rows, kind == VALUATION, "trade_id"),
+            _sorted_rows(netting_set_rows, kind == COLLATERAL, "netting_set_id"),
             self.market_data,
             self.as_of,
             self.params,

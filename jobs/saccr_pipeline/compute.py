@@ -1,9 +1,10 @@
 """Compute: silver trades, valuations and collateral of one date -> the engine's results, staged to publish.
 
-Trades (with their valuations) and collateral rows are hashed into `bucket = pmod(xxhash64(netting_set_id),
-bucket_count)` and cogrouped, so one pandas call runs the engine over every netting set of a bucket: never one
-call per netting set, never a netting set split over calls; netting sets with collateral but no trades still
-get a row. Market data is small and travels inside the UDF as a pandas frame.
+Trades, and the rows keyed by netting set (collateral terms, valuations with their trade's netting set), are
+hashed into `bucket = pmod(xxhash64(netting_set_id), bucket_count)` and cogrouped, so one pandas call runs the
+engine over every netting set of a bucket: never one call per netting set, never a netting set split over
+calls; netting sets with collateral but no trades still get a row. Market data is small and travels inside
+the UDF as a pandas frame.
 
 Trades quarantined before the engine (validate step) travel with their bucket as the engine's
 `prior_rejections`, so it holds or flags their netting sets (CalculationOptions.incomplete_netting_sets)
@@ -24,16 +25,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from saccr.contract import COLLATERAL_COLUMNS, TRADE_COLUMNS
+from saccr.contract import COLLATERAL_COLUMNS, TRADE_COLUMNS, VALUATION_COLUMNS
 from saccr.engine import CalculationOptions
 from saccr.params import SupervisoryParameters
 from saccr_pipeline.bucket_engine import (
+    COLLATERAL,
+    NETTING_SET_SIDE_COLUMNS,
+    PRIOR,
     PRIOR_COLUMNS,
     PRIOR_ROW,
     RECORDS,
+    ROW_KIND,
     TAGGED_SCHEMA,
-    TRADE_SIDE_COLUMNS,
-    VALUATION_ROW,
+    VALUATION,
     BucketEngine,
 )
 from saccr_pipeline.lakehouse import Lakehouse, current_version, read
@@ -65,8 +69,10 @@ def bucket_of(netting_set_id: Column, bucket_count: int) -> Column:
 
 @dataclass(frozen=True)
 class EngineInputs:
-    trades: DataFrame  # trades and valuations (bucket_engine.TRADE_SIDE_COLUMNS) + bucket
-    collateral: DataFrame  # collateral terms and prior rejections (bucket_engine.PRIOR_COLUMNS) + bucket
+    trades: DataFrame  # contract columns + bucket
+    netting_set_rows: (
+        DataFrame  # collateral, valuations, prior rejections (NETTING_SET_SIDE_COLUMNS) + bucket
+    )
     market_data: pd.DataFrame  # kind, key, value
 
 
@@ -85,8 +91,10 @@ def engine_inputs(
     def silver(extract: str) -> DataFrame:
         return read(spark, lake, f"silver/{extract}", versions[f"silver/{extract}"], as_of)
 
+    def kind(rows: DataFrame, value: str) -> DataFrame:
+        return rows.withColumn(ROW_KIND, F.lit(value))
+
     trades = silver("trades")
-    valuations = silver("valuations").select("trade_id", "mtm", "mtm_currency")
     producer = trades.select("run_id").union(spark.createDataFrame([(run_id,)], "run_id string")).distinct()
     prior = (
         read(spark, lake, "audit/quarantine", versions["audit/quarantine"], as_of)
@@ -102,20 +110,24 @@ def engine_inputs(
             F.concat_ws(":", "source_file", F.col("source_row").cast("string")).alias(PRIOR_ROW),
         )
     )
-    collateral = silver("collateral").select(*COLLATERAL_COLUMNS).unionByName(prior, allowMissingColumns=True)
-    # A valuation travels to its trade's bucket as a row of its own: a narrow join finds its netting set, and
-    # the wide trade rows are shuffled once, by bucket.
-    valued = valuations.join(trades.select("trade_id", "netting_set_id"), "trade_id").withColumn(
-        VALUATION_ROW, F.lit(True)
-    )
-    trades = (
-        trades.select(*TRADE_COLUMNS)
-        .unionByName(valued, allowMissingColumns=True)
-        .select(*TRADE_SIDE_COLUMNS)
+    # The validate step tagged each valuation with the netting set of its trade among the rows that passed
+    # (conform.conformed); one whose trade was quarantined has none, and its trade is reported there.
+    valuations = silver("valuations").where(F.col("netting_set_id").isNotNull())
+    netting_set_rows = (
+        kind(silver("collateral").select(*COLLATERAL_COLUMNS), COLLATERAL)
+        .unionByName(
+            kind(valuations.select("netting_set_id", *VALUATION_COLUMNS), VALUATION), allowMissingColumns=True
+        )
+        .unionByName(kind(prior, PRIOR), allowMissingColumns=True)
+        .select(*NETTING_SET_SIDE_COLUMNS)
     )
     return EngineInputs(
-        trades=trades.withColumn("bucket", bucket_of(F.col("netting_set_id"), bucket_count)),
-        collateral=collateral.withColumn("bucket", bucket_of(F.col("netting_set_id"), bucket_count)),
+        trades=trades.select(*TRADE_COLUMNS).withColumn(
+            "bucket", bucket_of(F.col("netting_set_id"), bucket_count)
+        ),
+        netting_set_rows=netting_set_rows.withColumn(
+            "bucket", bucket_of(F.col("netting_set_id"), bucket_count)
+        ),
         market_data=silver("market_data").select("kind", "key", "value").toPandas(),
     )
 
@@ -126,12 +138,14 @@ def engine_results(
     """The engine over every bucket: `cogroup(trades, collateral).applyInPandas`, tagged rows out."""
     engine = BucketEngine(as_of=as_of, market_data=inputs.market_data, params=params, options=options)
 
-    def per_bucket(trades: pd.DataFrame, collateral: pd.DataFrame) -> pd.DataFrame:
-        return engine(trades, collateral)  # a plain function: Spark tells the UDF's forms apart by arity
+    def per_bucket(trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
+        return engine(
+            trades, netting_set_rows
+        )  # a plain function: Spark tells the UDF's forms apart by arity
 
     computed = (
         inputs.trades.groupBy("bucket")
-        .cogroup(inputs.collateral.groupBy("bucket"))
+        .cogroup(inputs.netting_set_rows.groupBy("bucket"))
         .applyInPandas(per_bucket, schema=TAGGED_SCHEMA)
     )
     return computed

@@ -71,7 +71,7 @@ def test_results_do_not_depend_on_bucket_count_or_input_order(job: Job, run: Run
             inputs = dataclasses.replace(
                 inputs,
                 trades=inputs.trades.repartition(5).orderBy(F.rand(seed=3)),
-                collateral=inputs.collateral.repartition(3).orderBy(F.rand(seed=4)),
+                netting_set_rows=inputs.netting_set_rows.repartition(3).orderBy(F.rand(seed=4)),
             )
         out = engine_results(inputs, AS_OF, job.params, job.options).toPandas()
         return {record: out.loc[out["record"] == record].dropna(axis=1, how="all") for record in RECORDS}

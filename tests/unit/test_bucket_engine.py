@@ -10,7 +10,13 @@ import pytest
 
 from saccr.contract import REJECTED_COLUMNS
 from saccr.engine import CalculationOptions, compute
-from saccr_pipeline.bucket_engine import PRIOR_COLUMNS, PRIOR_ROW, TAGGED_SCHEMA, BucketEngine, tagged
+from saccr_pipeline.bucket_engine import (
+    NETTING_SET_SIDE_COLUMNS,
+    ROW_KIND,
+    TAGGED_SCHEMA,
+    BucketEngine,
+    tagged,
+)
 from saccr_pipeline.config import load_parameters
 from saccr_pipeline.generate import generate
 
@@ -25,14 +31,16 @@ def extracts() -> dict[str, pd.DataFrame]:
 def bucket_frames(
     extracts: dict[str, pd.DataFrame], netting_sets: list[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """What Spark hands one bucket, rows shuffled: trades and their valuations (marked), collateral rows."""
+    """What Spark hands one bucket, rows shuffled: trades; collateral rows and valuations (with their trade's
+    netting set), marked by row_kind."""
     trades = extracts["trades"].loc[extracts["trades"]["netting_set_id"].isin(netting_sets)]
     valuations = extracts["valuations"].merge(trades[["trade_id", "netting_set_id"]], on="trade_id")
-    trades = pd.concat([trades, valuations.assign(is_valuation=True)], ignore_index=True)
-    trades = trades.sample(frac=1.0, random_state=1)
     collateral = extracts["collateral"].loc[extracts["collateral"]["netting_set_id"].isin(netting_sets)]
-    collateral = collateral.assign(**dict.fromkeys([*PRIOR_COLUMNS, PRIOR_ROW], None))
-    return trades, collateral
+    rows = pd.concat(
+        [collateral.assign(**{ROW_KIND: "collateral"}), valuations.assign(**{ROW_KIND: "valuation"})],
+        ignore_index=True,
+    ).reindex(columns=list(NETTING_SET_SIDE_COLUMNS))
+    return trades.sample(frac=1.0, random_state=1), rows.sample(frac=1.0, random_state=2)
 
 
 def test_a_bucket_equals_the_engine_on_its_netting_sets(extracts: dict[str, pd.DataFrame]) -> None:
@@ -51,18 +59,20 @@ def test_prior_rejections_hold_their_netting_sets_and_are_not_returned(
     extracts: dict[str, pd.DataFrame],
 ) -> None:
     engine = BucketEngine(AS_OF, extracts["market_data"], load_parameters(), CalculationOptions())
-    trades, collateral = bucket_frames(extracts, ["NS000001", "NS000002", "NS000003"])
+    trades, rows = bucket_frames(extracts, ["NS000001", "NS000002", "NS000003"])
     lost = trades.loc[trades["netting_set_id"] == "NS000001"].iloc[0]
     twin = trades.loc[trades["netting_set_id"] == "NS000002"].iloc[0]
     # quarantined before the engine: a trade with a bad notional, and its id delivered again in NS000002
     trades = trades.loc[~trades["trade_id"].isin([lost["trade_id"], twin["trade_id"]])]
     prior = pd.DataFrame(
-        {"netting_set_id": ["NS000001", "NS000001", "NS000002"], "prior_extract": "trades",
-         "prior_trade_id": lost["trade_id"], "prior_field": ["notional", "trade_id", "trade_id"],
+        {"row_kind": "prior", "netting_set_id": ["NS000001", "NS000001", "NS000002"],
+         "prior_extract": "trades", "prior_trade_id": lost["trade_id"],
+         "prior_field": ["notional", "trade_id", "trade_id"],
          "prior_rule": ["not_a_number", "duplicate_key", "duplicate_key"], "prior_message": "...",
          "prior_row": ["f.csv:1", "f.csv:1", "f.csv:7"]}
     )  # fmt: skip
-    result = engine.compute(trades, pd.concat([collateral, prior], ignore_index=True))
+    valuations = rows["trade_id"].isin([lost["trade_id"], twin["trade_id"]])  # as silver holds them: none
+    result = engine.compute(trades, pd.concat([rows.loc[~valuations], prior], ignore_index=True))
     assert list(result.netting_sets["netting_set_id"]) == ["NS000003"]
     assert set(result.rejected["rule"]) == {"netting_set_held_incomplete"}
     assert set(result.rejected["netting_set_id"]) == {"NS000001", "NS000002"}
@@ -71,16 +81,18 @@ def test_prior_rejections_hold_their_netting_sets_and_are_not_returned(
 
 def test_collateral_without_trades_still_gets_a_result(extracts: dict[str, pd.DataFrame]) -> None:
     engine = BucketEngine(AS_OF, extracts["market_data"], load_parameters(), CalculationOptions())
-    _, collateral = bucket_frames(extracts, ["NS000003"])
-    no_trades = pd.DataFrame(
-        {
-            c: pd.Series(dtype=object)
-            for c in (*extracts["trades"].columns, "mtm", "mtm_currency", "is_valuation")
-        }
-    )
-    result = engine.compute(no_trades, collateral)
+    _, rows = bucket_frames(extracts, ["NS000003"])
+    no_trades = pd.DataFrame({c: pd.Series(dtype=object) for c in extracts["trades"].columns})
+    result = engine.compute(no_trades, rows.loc[rows["row_kind"] == "collateral"])
     row = result.netting_sets.iloc[0]
     assert row["netting_set_id"] == "NS000003" and row["trade_count"] == 0 and row["ead"] >= 0
+
+
+def test_an_unknown_row_kind_is_an_error(extracts: dict[str, pd.DataFrame]) -> None:
+    engine = BucketEngine(AS_OF, extracts["market_data"], load_parameters(), CalculationOptions())
+    trades, rows = bucket_frames(extracts, ["NS000003"])
+    with pytest.raises(ValueError, match="row_kind values not understood: \\['margin'\\]"):
+        engine.compute(trades, rows.assign(row_kind=rows["row_kind"].where(rows.index > 0, "margin")))
 
 
 def test_tagged_output_has_the_union_schema(extracts: dict[str, pd.DataFrame]) -> None:
