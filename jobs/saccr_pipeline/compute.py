@@ -69,10 +69,10 @@ def bucket_of(netting_set_id: Column, bucket_count: int) -> Column:
 
 @dataclass(frozen=True)
 class EngineInputs:
-    trades: DataFrame  # contract columns + bucket
-    netting_set_rows: (
-        DataFrame  # collateral, valuations, prior rejections (NETTING_SET_SIDE_COLUMNS) + bucket
-    )
+    """What the UDF runs over; `trades` and `netting_set_rows` also carry their `bucket`."""
+
+    trades: DataFrame  # contract columns
+    netting_set_rows: DataFrame  # collateral, valuations, prior rejections (NETTING_SET_SIDE_COLUMNS)
     market_data: pd.DataFrame  # kind, key, value
 
 
@@ -121,13 +121,13 @@ def engine_inputs(
         .unionByName(kind(prior, PRIOR), allowMissingColumns=True)
         .select(*NETTING_SET_SIDE_COLUMNS)
     )
+
+    def bucketed(rows: DataFrame) -> DataFrame:
+        return rows.withColumn("bucket", bucket_of(F.col("netting_set_id"), bucket_count))
+
     return EngineInputs(
-        trades=trades.select(*TRADE_COLUMNS).withColumn(
-            "bucket", bucket_of(F.col("netting_set_id"), bucket_count)
-        ),
-        netting_set_rows=netting_set_rows.withColumn(
-            "bucket", bucket_of(F.col("netting_set_id"), bucket_count)
-        ),
+        trades=bucketed(trades.select(*TRADE_COLUMNS)),
+        netting_set_rows=bucketed(netting_set_rows),
         market_data=silver("market_data").select("kind", "key", "value").toPandas(),
     )
 
@@ -135,13 +135,12 @@ def engine_inputs(
 def engine_results(
     inputs: EngineInputs, as_of: dt.date, params: SupervisoryParameters, options: CalculationOptions
 ) -> DataFrame:
-    """The engine over every bucket: `cogroup(trades, collateral).applyInPandas`, tagged rows out."""
+    """The engine over every bucket: `cogroup(trades, netting_set_rows).applyInPandas`, tagged rows out."""
     engine = BucketEngine(as_of=as_of, market_data=inputs.market_data, params=params, options=options)
 
+    # A plain function, not the BucketEngine: Spark tells the UDF's forms apart by arity.
     def per_bucket(trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
-        return engine(
-            trades, netting_set_rows
-        )  # a plain function: Spark tells the UDF's forms apart by arity
+        return engine(trades, netting_set_rows)
 
     computed = (
         inputs.trades.groupBy("bucket")
