@@ -2,20 +2,23 @@
 
     .venv/bin/python scripts/bench_pipeline.py [--trades 1000000] [--netting-sets 20000] [--runs 3]
         [--buckets 16] [--driver-memory 8g] [--work bench_results/pipeline] [--udf-layouts]
+        [--no-engine | --engine-only]
 
 Generates one date of extracts (CSV; skewed netting sets, the largest above 100,000 trades at the defaults)
 into `<work>/landing` once and reuses them while their sizes match. Each run goes through every step on a
-fresh lakehouse on local[2] and prints the wall time of each step; the engine alone (`saccr.engine.compute`,
-in this process, extracts already in memory) is timed on the same extracts. The summary has the medians,
-trades per second of the whole run and of the compute step, and the compute step over the engine alone.
+fresh lakehouse on local[2] and prints the wall time of each step; then, with Spark stopped, the engine alone
+(`saccr.engine.compute` in this process, extracts already in memory) is timed `--runs` times on the same
+extracts. The summary has the medians, trades per second of the whole run and of the compute step, and the
+compute step over the engine alone (both medians).
 
 `--udf-layouts` also times the compute step's two possible UDF layouts on the last run's silver tables
 (noop sink): one UDF returning the tagged union of the four outputs (what the pipeline does) against one
 UDF per output (the engine run once per output).
 
 Above 2.5 million trades the extracts are written as k copies of a 1/k-size book with renamed trade and
-netting-set ids (same skew, k largest sets), one copy in memory at a time. Time the engine alone only where
-the whole book fits in this process next to Spark (`--no-engine` at 10 million).
+netting-set ids (same skew, k largest sets), one copy in memory at a time. At 10 million trades the engine
+and a Spark JVM do not fit in the machine's memory together: run the pipeline with `--no-engine`, then the
+engine alone with `--engine-only` (same `--trades`, `--netting-sets` and `--work`).
 """
 
 from __future__ import annotations
@@ -81,14 +84,27 @@ def _renamed(frames: dict[str, pd.DataFrame], prefix: str) -> dict[str, pd.DataF
     return out
 
 
-def engine_alone(landing: Path) -> tuple[float, int]:
-    """Seconds of `saccr.engine.compute` over the extracts (read beforehand), and the trade count."""
+def engine_alone(landing: Path, runs: int) -> tuple[list[float], int]:
+    """Seconds of each of `runs` calls of `saccr.engine.compute` over the extracts (read beforehand, one
+    call after another in this process), and the trade count."""
     from saccr_pipeline.config import load_parameters
 
     frames = {name: read_extract(landing / AS_OF.isoformat() / f"{name}.csv", name)[0] for name in EXTRACTS}
-    started = time.perf_counter()
-    compute(**frames, as_of=AS_OF, params=load_parameters())
-    return time.perf_counter() - started, len(frames["trades"])
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        compute(**frames, as_of=AS_OF, params=load_parameters())
+        seconds.append(time.perf_counter() - started)
+    return seconds, len(frames["trades"])
+
+
+def print_engine_alone(seconds: list[float], trades: int) -> float:
+    """Print the engine-alone timings; their median."""
+    median = statistics.median(seconds)
+    runs = ", ".join(f"{s:.1f}" for s in seconds)
+    print(f"  engine alone (one process, one call): median {median:.1f} s (runs: {runs}), ", end="")
+    print(f"{trades / median:,.0f} trades/s")
+    return median
 
 
 def udf_layouts(job, run_id: str, versions: dict[str, int]) -> dict[str, float]:  # noqa: ANN001 - runtime.Job
@@ -133,7 +149,12 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path("bench_results/pipeline"))
     parser.add_argument("--udf-layouts", action="store_true")
     parser.add_argument("--no-engine", action="store_true", help="skip timing the engine alone")
+    parser.add_argument("--engine-only", action="store_true", help="time the engine alone, no Spark")
     args = parser.parse_args()
+    if args.engine_only:  # a book too large for the engine and a Spark JVM in one machine's memory
+        landing = landing_for(args.work.resolve(), args.trades, args.netting_sets, args.seed)
+        print_engine_alone(*engine_alone(landing, args.runs))
+        return 0
 
     from saccr_pipeline.pipeline import format_largest, run_date
     from saccr_pipeline.runtime import job_for, job_spark_conf
@@ -176,17 +197,16 @@ def main() -> int:
         print(f"  {step:<8} {median[step]:8.1f} s   (runs: {', '.join(f'{r[step]:.1f}' for r in per_run)})")
     print(f"  pipeline {trades / median['total']:,.0f} trades/s", end="; ")
     print(f"compute step {trades / median['compute']:,.0f} trades/s")
-    if not args.no_engine:
-        seconds, n = engine_alone(landing)
-        print(f"  engine alone (one process, one call): {seconds:.1f} s, {n / seconds:,.0f} trades/s")
-        print(f"  compute step / engine alone: {median['compute'] / seconds:.2f}")
     if args.udf_layouts:
         from saccr_pipeline.run_log import run_steps
 
         versions = dict(run_steps(job.spark, job.lake, summary.run_id)["compute"]["input_versions"])
         for layout, seconds in udf_layouts(job, summary.run_id, versions).items():
             print(f"  compute into noop, {layout}: {seconds:.1f} s")
-    spark.stop()
+    spark.stop()  # the engine alone runs without a Spark JVM beside it
+    if not args.no_engine:
+        engine = print_engine_alone(*engine_alone(landing, args.runs))
+        print(f"  compute step / engine alone: {median['compute'] / engine:.2f}")
     return 0
 
 
