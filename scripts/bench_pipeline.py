@@ -90,10 +90,11 @@ def engine_alone(landing: Path, runs: int) -> tuple[list[float], int]:
     from saccr_pipeline.config import load_parameters
 
     frames = {name: read_extract(landing / AS_OF.isoformat() / f"{name}.csv", name)[0] for name in EXTRACTS}
+    params = load_parameters()
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
-        compute(**frames, as_of=AS_OF, params=load_parameters())
+        compute(**frames, as_of=AS_OF, params=params)
         seconds.append(time.perf_counter() - started)
     return seconds, len(frames["trades"])
 
@@ -148,9 +149,12 @@ def main() -> int:
     parser.add_argument("--driver-memory", default="8g", help="local mode: the JVM of driver and executor")
     parser.add_argument("--work", type=Path, default=Path("bench_results/pipeline"))
     parser.add_argument("--udf-layouts", action="store_true")
-    parser.add_argument("--no-engine", action="store_true", help="skip timing the engine alone")
-    parser.add_argument("--engine-only", action="store_true", help="time the engine alone, no Spark")
+    engine_timing = parser.add_mutually_exclusive_group()
+    engine_timing.add_argument("--no-engine", action="store_true", help="skip timing the engine alone")
+    engine_timing.add_argument("--engine-only", action="store_true", help="time the engine alone, no Spark")
     args = parser.parse_args()
+    if args.engine_only and args.udf_layouts:
+        parser.error("--udf-layouts needs the pipeline runs: not with --engine-only")
     if args.engine_only:  # a book too large for the engine and a Spark JVM in one machine's memory
         landing = landing_for(args.work.resolve(), args.trades, args.netting_sets, args.seed)
         print_engine_alone(*engine_alone(landing, args.runs))
