@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql.types import (
     BooleanType,
     DataType,
@@ -81,10 +83,12 @@ def record_schema(record: str) -> StructType:
 
 
 def _sorted_rows(frame: pd.DataFrame, selected: np.ndarray, key: str) -> pd.DataFrame:
-    """The selected rows of `frame` ordered by `key` (stable, missing keys last), renumbered from 0."""
+    """The selected rows of `frame` ordered by the string column `key` (stable, by code point, missing keys
+    last), renumbered from 0. Arrow sorts the keys: numpy's argsort of Python strings took a third of the
+    UDF's time in the engine's own profile (2.2 of 6.8 s over 1,000,000 trades)."""
     rows = np.flatnonzero(selected)
-    codes, uniques = pd.factorize(frame[key].to_numpy(dtype=object)[rows], sort=True)
-    order = np.argsort(np.where(codes < 0, len(uniques), codes), kind="stable")
+    keys = pa.array(frame[key].to_numpy(dtype=object)[rows], type=pa.string(), from_pandas=True)
+    order = pc.array_sort_indices(keys, order="ascending", null_placement="at_end").to_numpy()  # stable
     return frame.take(rows[order]).reset_index(drop=True)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from saccr.contract import REJECTED_COLUMNS
 from saccr.engine import CalculationOptions, compute
@@ -15,6 +18,7 @@ from saccr_pipeline.bucket_engine import (
     ROW_KIND,
     TAGGED_SCHEMA,
     BucketEngine,
+    _sorted_rows,
     tagged,
 )
 from saccr_pipeline.config import load_parameters
@@ -104,3 +108,32 @@ def test_tagged_output_has_the_union_schema(extracts: dict[str, pd.DataFrame]) -
     trades = out.loc[out["record"] == "trade"]
     assert trades["ead"].isna().all() and trades["trade_id"].notna().all()
     assert set(REJECTED_COLUMNS) <= set(out.columns)
+
+
+def test_row_order_does_not_change_a_single_bit(extracts: dict[str, pd.DataFrame]) -> None:
+    engine = BucketEngine(AS_OF, extracts["market_data"], load_parameters(), CalculationOptions())
+    trades, rows = bucket_frames(extracts, ["NS000001", "NS000004", "NS000007"])
+    first = engine(trades, rows)
+    again = engine(trades.sample(frac=1.0, random_state=9), rows.sample(frac=1.0, random_state=8))
+    assert len(first) > 100
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+
+
+KEYS = st.one_of(st.none(), st.just(np.nan), st.text(st.characters(blacklist_categories=("Cs",)), max_size=4))
+
+
+@given(st.lists(st.tuples(KEYS, st.booleans()), max_size=40))
+def test_sorted_rows_is_a_stable_sort_by_code_point_with_missing_keys_last(
+    rows: list[tuple[object, bool]],
+) -> None:
+    frame = pd.DataFrame({"key": pd.Series([k for k, _ in rows], dtype=object), "n": range(len(rows))})
+    selected = np.array([chosen for _, chosen in rows], dtype=bool)
+
+    def rank(n: int) -> tuple[bool, str]:
+        key = frame["key"].iloc[n]
+        return (not isinstance(key, str), key if isinstance(key, str) else "")
+
+    expected = sorted((n for n in range(len(rows)) if selected[n]), key=rank)  # Python's sort is stable
+    result = _sorted_rows(frame, selected, "key")
+    assert list(result["n"]) == expected
+    assert list(result.index) == list(range(len(expected)))
