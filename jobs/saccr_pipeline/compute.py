@@ -142,9 +142,15 @@ def engine_results(
     def per_bucket(trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
         return engine(trades, netting_set_rows)
 
+    # Both sides hash-partitioned on the bucket into `spark.sql.shuffle.partitions` partitions, explicitly so
+    # that adaptive execution keeps them all: it coalesces an ordinary shuffle by bytes (1,000,000 trades on
+    # local[2]: 8 partitions into 3), which leaves a core idle while the last large one runs, and the UDF is
+    # CPU-bound with skewed buckets. On that book, the compute step repeated in one JVM: 13.3 s, was 14.1 s.
+    partitions = int(inputs.trades.sparkSession.conf.get("spark.sql.shuffle.partitions"))
     computed = (
-        inputs.trades.groupBy("bucket")
-        .cogroup(inputs.netting_set_rows.groupBy("bucket"))
+        inputs.trades.repartition(partitions, "bucket")
+        .groupBy("bucket")
+        .cogroup(inputs.netting_set_rows.repartition(partitions, "bucket").groupBy("bucket"))
         .applyInPandas(per_bucket, schema=TAGGED_SCHEMA)
     )
     return computed
