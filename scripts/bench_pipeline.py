@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_pipeline.py [--trades 1000000] [--netting-sets 20000] [--runs 3]
         [--buckets 16] [--driver-memory 8g] [--work bench_results/pipeline] [--udf-layouts]
-        [--no-engine | --engine-only]
+        [--warm-compute N] [--no-engine | --engine-only]
 
 Generates one date of extracts (CSV; skewed netting sets, the largest above 100,000 trades at the defaults)
 into `<work>/landing` once and reuses them while their sizes match. Each run goes through every step on a
@@ -10,6 +10,13 @@ fresh lakehouse on local[2] and prints the wall time of each step; then, with Sp
 (`saccr.engine.compute` in this process, extracts already in memory) is timed `--runs` times on the same
 extracts. The summary has the medians, trades per second of the whole run and of the compute step, and the
 compute step over the engine alone (both medians).
+
+Each step's CPU seconds are measured too (Linux /proc): the Spark JVM, the Python workers and this driver
+process, and beside them the time the JVM's JIT compiler threads spent compiling (its CompilationMXBean;
+elapsed, and part of the JVM's CPU). JVM + Python + driver over the 2 cores of local[2] is the shortest wall
+time the step could take on this machine. `--warm-compute N` then repeats the compute step N
+times on the last run's silver tables in the same, by then warm, JVM: the cost per date of a long-lived Spark
+application, without the JVM's warm-up that each step of a fresh run pays.
 
 `--udf-layouts` also times the compute step's two possible UDF layouts on the last run's silver tables
 (noop sink): one UDF returning the tagged union of the four outputs (what the pipeline does) against one
@@ -27,6 +34,8 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import os
+import resource
 import shutil
 import statistics
 import sys
@@ -81,6 +90,129 @@ def _renamed(frames: dict[str, pd.DataFrame], prefix: str) -> dict[str, pd.DataF
     for name, columns in (("trades", ("trade_id", "netting_set_id")), ("valuations", ("trade_id",)),
                           ("collateral", ("netting_set_id",))):  # fmt: skip
         out[name] = frames[name].assign(**{c: prefix + frames[name][c].astype(str) for c in columns})
+    return out
+
+
+class CpuMeter:
+    """CPU seconds spent so far by the Spark JVM (all its threads), by its JIT compiler threads (elapsed time,
+    from the JVM's CompilationMXBean), by the PySpark Python workers (the `pyspark.daemon` processes and the
+    workers they forked, live or ended) and by this driver process. Read from /proc: Linux only.
+
+    Spark stops idle workers and may restart the daemon: each daemon's total is counted as it grows between
+    readings, so a daemon that ends keeps what it had used at the last reading."""
+
+    FIELDS = ("jvm", "jit", "python_workers", "driver")
+
+    def __init__(self, spark) -> None:  # noqa: ANN001 - a SparkSession
+        self.jvm = spark.sparkContext._jvm
+        self.jvm_pid = int(self.jvm.java.lang.ProcessHandle.current().pid())
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.workers: dict[tuple[int, str], float] = {}  # daemon (pid, start) -> its tree, last read
+        self.workers_total = 0.0
+
+    def read(self) -> dict[str, float]:
+        compilation = self.jvm.java.lang.management.ManagementFactory.getCompilationMXBean()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "jvm": self._stat(self.jvm_pid)[2],
+            "jit": compilation.getTotalCompilationTime() / 1000,
+            "python_workers": self._workers(),
+            "driver": usage.ru_utime + usage.ru_stime,
+        }
+
+    def _workers(self) -> float:
+        """Each daemon's tree: itself, the workers it reaped (its children's time) and its live workers."""
+        stats = {pid: self._stat(pid) for pid in self._pids("pyspark.daemon")}
+        stats = {pid: stat for pid, stat in stats.items() if stat}
+        for pid, (parent, started, own, reaped) in stats.items():
+            if parent in stats:
+                continue  # a worker: counted in its daemon's tree
+            live = sum(s[2] for s in stats.values() if s[0] == pid)
+            tree = own + reaped + live
+            self.workers_total += max(0.0, tree - self.workers.get((pid, started), 0.0))
+            self.workers[(pid, started)] = tree
+        return self.workers_total
+
+    def _stat(self, pid: int) -> tuple[int, str, float, float] | None:
+        """Parent pid, start time (identity beside the pid), own and reaped children's CPU seconds."""
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended since the listing
+            return None
+        own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+        return int(fields[1]), fields[19], own / self.tick, reaped / self.tick
+
+    @staticmethod
+    def _pids(marker: str) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                        pids.append(int(entry.name))
+                except OSError:
+                    continue
+        return pids
+
+
+def cpu_per_step(meter: CpuMeter, progress):  # noqa: ANN001, ANN201 - run_date's progress callback in, out
+    """A progress callback that prints run_date's lines and records the CPU between step ends: each step
+    gets the CPU spent since the previous step ended (or since the run started)."""
+    steps: dict[str, dict[str, float]] = {}
+    last = meter.read()
+
+    def callback(message: str) -> None:
+        nonlocal last
+        progress(message)
+        words = message.split()
+        if len(words) >= 3 and words[0] in STEPS and words[1:3] == ["done", "in"]:
+            now = meter.read()
+            steps[words[0]] = {k: now[k] - last[k] for k in CpuMeter.FIELDS}
+            last = now
+
+    return callback, steps
+
+
+def print_cpu(per_run: list[dict[str, float]], cpu_runs: list[dict[str, dict[str, float]]]) -> None:
+    """Medians of each step's CPU seconds by process, and the shortest wall time they allow on 2 cores."""
+    print("  CPU seconds per step (medians; JIT = elapsed time of the JVM's compiler threads, part of JVM):")
+    print(f"  {'step':<8} {'wall':>7} {'JVM':>7} {'JIT':>7} {'Python':>7} {'driver':>7} {'CPU/2':>7}")
+    for step in STEPS:
+        cpu = {k: statistics.median(run[step][k] for run in cpu_runs) for k in CpuMeter.FIELDS}
+        floor = statistics.median(
+            (run[step]["jvm"] + run[step]["python_workers"] + run[step]["driver"]) / 2 for run in cpu_runs
+        )
+        wall = statistics.median(r[step] for r in per_run)
+        print(
+            f"  {step:<8} {wall:7.1f} {cpu['jvm']:7.1f} {cpu['jit']:7.1f} {cpu['python_workers']:7.1f} "
+            f"{cpu['driver']:7.1f} {floor:7.1f}"
+        )
+
+
+def warm_compute(job, run_id: str, runs: int, staging: Path, meter: CpuMeter) -> list[dict[str, float]]:  # noqa: ANN001 - runtime.Job
+    """The compute step repeated `runs` times on the last run's silver tables in this (by now warm) JVM:
+    wall and CPU seconds of each; what a long-lived Spark application would pay per date."""
+    from saccr_pipeline.compute import compute_to_staging
+    from saccr_pipeline.run_log import run_steps
+
+    versions = dict(run_steps(job.spark, job.lake, run_id)["compute"]["input_versions"])
+    out = []
+    for _ in range(runs):
+        before, started = meter.read(), time.perf_counter()
+        compute_to_staging(
+            job.spark, job.lake, AS_OF, run_id, job.params, job.options, job.bucket_count, versions,
+            staging=str(staging),
+        )  # fmt: skip
+        wall, after = time.perf_counter() - started, meter.read()
+        out.append({"wall": wall} | {k: after[k] - before[k] for k in CpuMeter.FIELDS})
+    shutil.rmtree(staging, ignore_errors=True)
+    walls = ", ".join(f"{w['wall']:.1f}" for w in out)
+    med = {k: statistics.median(w[k] for w in out) for k in ("wall", *CpuMeter.FIELDS)}
+    print(
+        f"  compute repeated in this JVM: median {med['wall']:.1f} s (runs: {walls}); "
+        f"CPU s: JVM {med['jvm']:.1f} (JIT {med['jit']:.1f}), Python {med['python_workers']:.1f}, "
+        f"driver {med['driver']:.1f}"
+    )
     return out
 
 
@@ -149,12 +281,16 @@ def main() -> int:
     parser.add_argument("--driver-memory", default="8g", help="local mode: the JVM of driver and executor")
     parser.add_argument("--work", type=Path, default=Path("bench_results/pipeline"))
     parser.add_argument("--udf-layouts", action="store_true")
+    parser.add_argument(
+        "--warm-compute", type=int, default=0, metavar="N",
+        help="then repeat the compute step N times on the last run's silver tables in the warm JVM",
+    )  # fmt: skip
     engine_timing = parser.add_mutually_exclusive_group()
     engine_timing.add_argument("--no-engine", action="store_true", help="skip timing the engine alone")
     engine_timing.add_argument("--engine-only", action="store_true", help="time the engine alone, no Spark")
     args = parser.parse_args()
-    if args.engine_only and args.udf_layouts:
-        parser.error("--udf-layouts needs the pipeline runs: not with --engine-only")
+    if args.engine_only and (args.udf_layouts or args.warm_compute):
+        parser.error("--udf-layouts and --warm-compute need the pipeline runs: not with --engine-only")
     if args.engine_only:  # a book too large for the engine and a Spark JVM in one machine's memory
         landing = landing_for(args.work.resolve(), args.trades, args.netting_sets, args.seed)
         print_engine_alone(*engine_alone(landing, args.runs))
@@ -177,16 +313,20 @@ def main() -> int:
         f"Spark {spark.version} local[2], driver memory {args.driver_memory}, {settings.bucket_count} buckets"
     )
 
+    meter = CpuMeter(spark)
     per_run: list[dict[str, float]] = []
+    cpu_runs: list[dict[str, dict[str, float]]] = []
     last = None
     for i in range(args.runs):
         lakehouse = work / f"lakehouse-{i}"
         shutil.rmtree(lakehouse, ignore_errors=True)
         job = job_for(spark, dataclasses.replace(settings, lakehouse_root=str(lakehouse)))
+        progress, cpu = cpu_per_step(meter, lambda m: print("   ", m))
         started = time.perf_counter()
-        summary = run_date(job, AS_OF, progress=lambda m: print("   ", m))
+        summary = run_date(job, AS_OF, progress=progress)
         total = time.perf_counter() - started
         per_run.append({**{s.step: s.seconds for s in summary.steps}, "total": total})
+        cpu_runs.append(cpu)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v:.1f} s" for k, v in per_run[-1].items()))
         if last is not None:
             shutil.rmtree(last[0].lake.root, ignore_errors=True)
@@ -201,6 +341,10 @@ def main() -> int:
         print(f"  {step:<8} {median[step]:8.1f} s   (runs: {', '.join(f'{r[step]:.1f}' for r in per_run)})")
     print(f"  pipeline {trades / median['total']:,.0f} trades/s", end="; ")
     print(f"compute step {trades / median['compute']:,.0f} trades/s")
+    print_cpu(per_run, cpu_runs)
+    warm = []
+    if args.warm_compute:
+        warm = warm_compute(job, summary.run_id, args.warm_compute, work / "warm-staging", meter)
     if args.udf_layouts:
         from saccr_pipeline.run_log import run_steps
 
@@ -211,6 +355,9 @@ def main() -> int:
     if not args.no_engine:
         engine = print_engine_alone(*engine_alone(landing, args.runs))
         print(f"  compute step / engine alone: {median['compute'] / engine:.2f}")
+        if warm:
+            warm_median = statistics.median(w["wall"] for w in warm)
+            print(f"  compute repeated in a warm JVM / engine alone: {warm_median / engine:.2f}")
     return 0
 
 
