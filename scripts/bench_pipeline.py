@@ -157,7 +157,8 @@ class CpuMeter:
 
 def cpu_per_step(meter: CpuMeter, progress):  # noqa: ANN001, ANN201 - run_date's progress callback in, out
     """A progress callback that prints run_date's lines and records the CPU between step ends: each step
-    gets the CPU spent since the previous step ended (or since the run started)."""
+    gets the CPU spent since the previous step ended, the first since the run's start line (after the run's
+    opening run_log row, which is no step's work)."""
     steps: dict[str, dict[str, float]] = {}
     last = meter.read()
 
@@ -165,7 +166,9 @@ def cpu_per_step(meter: CpuMeter, progress):  # noqa: ANN001, ANN201 - run_date'
         nonlocal last
         progress(message)
         words = message.split()
-        if len(words) >= 3 and words[0] in STEPS and words[1:3] == ["done", "in"]:
+        if words[:1] == ["run"] and words[2:4] == ["as", "of"]:  # "run <id>: as of <date>, ..."
+            last = meter.read()
+        elif len(words) >= 3 and words[0] in STEPS and words[1:3] == ["done", "in"]:
             now = meter.read()
             steps[words[0]] = {k: now[k] - last[k] for k in CpuMeter.FIELDS}
             last = now
@@ -189,13 +192,13 @@ def print_cpu(per_run: list[dict[str, float]], cpu_runs: list[dict[str, dict[str
         )
 
 
-def warm_compute(job, run_id: str, runs: int, staging: Path, meter: CpuMeter) -> list[dict[str, float]]:  # noqa: ANN001 - runtime.Job
-    """The compute step repeated `runs` times on the last run's silver tables in this (by now warm) JVM:
-    wall and CPU seconds of each; what a long-lived Spark application would pay per date."""
+def warm_compute(  # noqa: ANN001 - runtime.Job
+    job, run_id: str, versions: dict[str, int], runs: int, staging: Path, meter: CpuMeter
+) -> list[dict[str, float]]:
+    """The compute step repeated `runs` times on the last run's silver tables (at `versions`) in this, by now
+    warm, JVM: wall and CPU seconds of each; what a long-lived Spark application would pay per date."""
     from saccr_pipeline.compute import compute_to_staging
-    from saccr_pipeline.run_log import run_steps
 
-    versions = dict(run_steps(job.spark, job.lake, run_id)["compute"]["input_versions"])
     out = []
     for _ in range(runs):
         before, started = meter.read(), time.perf_counter()
@@ -343,12 +346,13 @@ def main() -> int:
     print(f"compute step {trades / median['compute']:,.0f} trades/s")
     print_cpu(per_run, cpu_runs)
     warm = []
-    if args.warm_compute:
-        warm = warm_compute(job, summary.run_id, args.warm_compute, work / "warm-staging", meter)
-    if args.udf_layouts:
+    if args.warm_compute or args.udf_layouts:
         from saccr_pipeline.run_log import run_steps
 
         versions = dict(run_steps(job.spark, job.lake, summary.run_id)["compute"]["input_versions"])
+    if args.warm_compute:
+        warm = warm_compute(job, summary.run_id, versions, args.warm_compute, work / "warm-staging", meter)
+    if args.udf_layouts:
         for layout, seconds in udf_layouts(job, summary.run_id, versions).items():
             print(f"  compute into noop, {layout}: {seconds:.1f} s")
     spark.stop()  # the engine alone runs without a Spark JVM beside it
