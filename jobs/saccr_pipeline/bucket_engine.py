@@ -84,8 +84,8 @@ def record_schema(record: str) -> StructType:
 
 def _sorted_rows(frame: pd.DataFrame, selected: np.ndarray, key: str) -> pd.DataFrame:
     """The selected rows of `frame` ordered by the string column `key` (stable, by code point, missing keys
-    last), renumbered from 0. Arrow sorts the keys: numpy's argsort of Python strings took a third of the
-    UDF's time in the engine's own profile (2.2 of 6.8 s over 1,000,000 trades)."""
+    last), renumbered from 0. Arrow sorts the keys: numpy's argsort of Python strings took 2.2 of the 6.8 s
+    this class's `compute` spent over the 16 buckets of 1,000,000 trades (0.9 s with Arrow)."""
     rows = np.flatnonzero(selected)
     keys = pa.array(frame[key].to_numpy(dtype=object)[rows], type=pa.string(), from_pandas=True)
     order = pc.array_sort_indices(keys, order="ascending", null_placement="at_end").to_numpy()  # stable

@@ -145,7 +145,8 @@ def engine_results(
     # Both sides hash-partitioned on the bucket into `spark.sql.shuffle.partitions` partitions, explicitly so
     # that adaptive execution keeps them all: it coalesces an ordinary shuffle by bytes (1,000,000 trades on
     # local[2]: 8 partitions into 3), which leaves a core idle while the last large one runs, and the UDF is
-    # CPU-bound with skewed buckets. On that book, the compute step repeated in one JVM: 13.3 s, was 14.1 s.
+    # CPU-bound with skewed buckets. On that book, the compute step repeated in one JVM: 13.3 s, was 14.1 s
+    # (measured with coalescing switched off, which partitions alike; this form gave the same within noise).
     partitions = int(inputs.trades.sparkSession.conf.get("spark.sql.shuffle.partitions"))
     computed = (
         inputs.trades.repartition(partitions, "bucket")
