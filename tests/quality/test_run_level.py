@@ -177,3 +177,19 @@ def test_manifest_that_matches_passes() -> None:
     check_manifest(None, AS_OF, {"trades": 1})
     with pytest.raises(DataQualityError, match="not 2026-11-21"):
         check_manifest(Manifest(AS_OF, {}, "m"), dt.date(2026, 11, 21), {})
+
+
+def _nothing_cached(spark: SparkSession) -> bool:
+    return bool(spark._jsparkSession.sharedState().cacheManager().isEmpty())
+
+
+def test_validation_leaves_nothing_in_the_cache(spark: SparkSession, bronze: dict[str, DataFrame]) -> None:
+    """The frames GX validates are cached for the validation only: dropped when it ends, and when it stops."""
+    assert _nothing_cached(spark)
+    outcome = validate_bronze(spark, bronze, _ctx())
+    assert outcome.counts["trades"].rows_in > 0
+    assert _nothing_cached(spark)
+    no_valuations = {**bronze, "valuations": bronze["valuations"].where("as_of_date <> DATE'2026-11-20'")}
+    with pytest.raises(DataQualityError, match="have no rows"):
+        validate_bronze(spark, no_valuations, _ctx())
+    assert _nothing_cached(spark)
