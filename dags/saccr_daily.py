@@ -12,7 +12,7 @@ file only orchestrates.
    what is missing after `extract_wait_seconds`.
 3. `ingest_<extract>`: one Spark job per extract, in parallel: landing file -> `bronze/<extract>`.
 4. `validate`: the validation rules and expectation suites, bronze -> silver, broken rows -> quarantine.
-   Never retried: a data problem does not go away.
+   A failed data-quality gate is never retried: a data problem does not go away.
 5. `compute`: the SA-CCR engine over silver, netting sets grouped by bucket, into staging.
 6. `publish`: staged results -> gold `saccr_trade`, `saccr_hedging_set`, `saccr_netting_set`.
 7. `build_marts`: the reporting marts and the day-over-day movement against the previous published date.
@@ -32,9 +32,10 @@ corrected extracts with `airflow dags trigger saccr_daily -c '{"as_of_date": "YY
 **Concurrency.** `max_active_runs=1`: two runs never write at the same time; backfills pass
 `--max-active-runs 1` so the dates run in order and each date's movement finds the previous date published.
 
-**Retries.** Spark steps retry twice with exponential back-off on transient failures, but never when a step
-died of one of the pipeline's own errors (bad input, a failed data-quality gate, a misconfiguration), and
-`validate` never retries: those fail the same way every time.
+**Retries.** Every task retries twice with exponential back-off on transient failures (a lost executor, an
+I/O error, a task that could not reach the Airflow API server to start), but never when it died of one of the
+pipeline's own errors (bad input, a failed data-quality gate, a misconfiguration: those fail the same way
+every time), nor when the extracts did not land in time.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from airflow.sdk import (
 )
 
 from saccr.contract import EXTRACTS
+from saccr.errors import SaccrError
 from saccr_pipeline import orchestration  # standard library and the settings loader only: cheap to parse
 
 BUSINESS_TIMEZONE = "Europe/London"
@@ -65,11 +67,15 @@ MARTS = Asset(name="saccr_marts")  # reporting DAGs can be scheduled on it
 
 
 class FailFastOnPipelineErrors(RetryPolicy):  # the retry rule of every task (default_args)
-    """Retry with back-off, except when a step died of one of the pipeline's own errors (bad input, a failed
-    data-quality gate, a misconfiguration): those fail the same way every time."""
+    """Retry with back-off, except when a task died of one of the pipeline's own errors (bad input, a failed
+    data-quality gate, a misconfiguration): raised in the task itself (plan_run), or named in a Spark step's
+    output. Those fail the same way every time."""
 
     def evaluate(self, exception, try_number, max_tries, context=None) -> RetryDecision:
-        error = orchestration.pipeline_error(str(exception))
+        if isinstance(exception, SaccrError):
+            error = type(exception).__name__
+        else:
+            error = orchestration.pipeline_error(str(exception))
         if error:
             return RetryDecision.fail(
                 f"{error}: retrying cannot fix it; correct the input and rerun the date"
@@ -105,7 +111,7 @@ def spark_step(
     catchup=False,  # history is loaded with explicit backfills
     max_active_runs=1,
     default_args={
-        "retries": 2,  # transient failures: a lost executor, a Delta commit conflict, a busy cluster
+        "retries": 2,  # transient: a lost executor, a Delta commit conflict, an API server slow to answer
         "retry_delay": dt.timedelta(minutes=1),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": dt.timedelta(minutes=15),
@@ -130,7 +136,7 @@ def spark_step(
     tags=["saccr", "capital"],
 )
 def saccr_daily() -> None:
-    @task(multiple_outputs=True, retries=0)
+    @task(multiple_outputs=True)
     def plan_run(params: dict | None = None, data_interval_start: dt.datetime | None = None) -> dict:
         """Resolve the business date, skip it if it is not a business day, and plan the run's Spark jobs."""
         from airflow.sdk.exceptions import AirflowSkipException
@@ -145,7 +151,7 @@ def saccr_daily() -> None:
         print(f"business date {plan.as_of}, pipeline run id {plan.run_id}, lakehouse {plan.lakehouse}")
         return plan.as_xcom()
 
-    @task.sensor(mode="reschedule", poke_interval=60, timeout=24 * 3600, retries=0)
+    @task.sensor(mode="reschedule", poke_interval=60, timeout=24 * 3600)  # a sensor timeout never retries
     def wait_for_extracts(as_of: str, landing: str, params: dict | None = None, ti=None) -> bool:
         """True once every extract of the date has landed; after `extract_wait_seconds`, fail naming the
         missing ones. (`timeout` is only a backstop: the param decides, so a rerun can wait less.)"""
@@ -171,7 +177,7 @@ def saccr_daily() -> None:
     plan = plan_run()
     landed = wait_for_extracts(plan["as_of"], plan["landing"])
     ingest = [spark_step(f"ingest_{name}", "ingest", plan, "--extract", name) for name in EXTRACTS]
-    validate = spark_step("validate", "validate", plan, retries=0)
+    validate = spark_step("validate", "validate", plan)
     compute = spark_step("compute", "compute", plan)
     publish = spark_step("publish", "publish", plan)
     build_marts = spark_step("build_marts", "marts", plan, outlets=[MARTS])

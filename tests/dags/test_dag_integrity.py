@@ -71,13 +71,28 @@ def test_spark_steps_use_the_spark_connection_and_the_step_modules(dagbag) -> No
         assert task.application.endswith(".py") and "saccr_pipeline" in task.application
 
 
-def test_retries_back_off_on_transient_failures_but_never_on_data_quality(dagbag) -> None:
+def test_every_task_retries_with_back_off_under_the_fail_fast_policy(dagbag) -> None:
+    """A task can fail for reasons outside it (the scheduler fails a queued task whose process could not reach
+    a busy API server to start): every task retries; the policy stops pipeline errors."""
     dag = dagbag.get_dag("saccr_daily")
-    for task_id in ("ingest_trades", "compute", "publish", "build_marts"):
-        task = dag.get_task(task_id)
-        assert task.retries == 2 and task.retry_exponential_backoff > 0
-    for task_id in ("plan_run", "wait_for_extracts", "validate"):
-        assert dag.get_task(task_id).retries == 0, task_id
+    policies = set()
+    for task in dag.tasks:
+        assert task.retries == 2 and task.retry_exponential_backoff > 0, task.task_id
+        policies.add(type(task.retry_policy).__name__)
+    assert policies == {"FailFastOnPipelineErrors"}
+
+
+def test_a_pipeline_error_raised_in_a_task_is_not_retried(dagbag) -> None:
+    from airflow.sdk import RetryAction
+
+    from saccr_pipeline.orchestration import OrchestrationError
+
+    policy = dagbag.get_dag("saccr_daily").get_task("plan_run").retry_policy
+    bad_param = OrchestrationError("as_of_date '2026-13-01' is not an ISO date YYYY-MM-DD")
+    decision = policy.evaluate(bad_param, try_number=1, max_tries=3)
+    assert decision.action == RetryAction.FAIL and decision.reason.startswith("OrchestrationError")
+    transient = OSError("landing not mounted")
+    assert policy.evaluate(transient, try_number=1, max_tries=3).action == RetryAction.DEFAULT
 
 
 def test_parsing_the_dag_file_imports_neither_spark_nor_pandas() -> None:

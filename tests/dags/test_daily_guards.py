@@ -88,3 +88,20 @@ def test_a_run_for_a_holiday_or_weekend_is_skipped_and_writes_nothing(
     assert str(run.state) == "success"
     assert set(states(run).values()) == {"skipped"}
     assert not lakehouse.exists()
+
+
+def test_a_pipeline_error_in_plan_run_fails_at_once_without_retrying(
+    dag, pipeline_roots, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Every task retries transient failures; a date that cannot be planned is not one (1 try, not 3)."""
+    _, lakehouse = pipeline_roots
+
+    run = dag.test(run_conf={"as_of_date": "2029-01-02"})  # beyond the holiday calendar
+
+    plan_run = run.get_task_instance("plan_run")
+    assert str(run.state) == "failed" and str(plan_run.state) == "failed"
+    assert plan_run.try_number == 1 and plan_run.max_tries == 2
+    assert {states(run)[t] for t in SPARK_TASKS} == {"upstream_failed"}
+    output = capfd.readouterr().out
+    assert "covers 2024-2028, not 2029-01-02" in output
+    assert not lakehouse.exists()

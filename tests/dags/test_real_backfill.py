@@ -78,6 +78,22 @@ def standalone(pipeline_roots, tmp_path: Path) -> Iterator[dict[str, str]]:
             process.wait(timeout=30)
 
 
+def wait_until_serving(env: dict[str, str], deadline: float) -> None:
+    """Until the execution API (what every task process calls to start) answers its health check."""
+    import urllib.request
+
+    url = env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] + "health"
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"the api-server of airflow standalone never answered {url}"
+        time.sleep(5)
+
+
 def wait_until_parsed(dag_id: str, deadline: float) -> None:
     """Until the dag-processor has stored the DAG (unpause and backfill create need it; both quietly do
     nothing or fail before)."""
@@ -123,14 +139,33 @@ def task_states(run_id: str) -> dict[str, str]:
     return {task_id: str(state) for task_id, state in rows}
 
 
+def failure_report(runs: list, standalone_log: Path) -> str:
+    """The tasks that failed, the end of their logs, and the errors airflow standalone logged."""
+    lines = []
+    for run in runs:
+        for task_id, state in sorted(task_states(run.run_id).items()):
+            if state in ("success", "skipped", "upstream_failed"):
+                continue
+            lines.append(f"{run.run_id} {task_id}: {state}")
+            folder = Path(os.environ["AIRFLOW_HOME"], "logs", "dag_id=saccr_daily", f"run_id={run.run_id}")
+            for attempt in sorted(folder.glob(f"task_id={task_id}/attempt=*.log")):
+                lines += [f"  {attempt.name}:", *attempt.read_text().splitlines()[-15:]]
+    log = standalone_log.read_text().splitlines() if standalone_log.exists() else []
+    errors = [i for i, line in enumerate(log) if "[error" in line]
+    lines += ["airflow standalone errors:", *(line for i in errors for line in log[i : i + 3])]
+    return "\n".join(lines)
+
+
 def test_backfill_with_a_running_scheduler_publishes_each_business_date_in_order(
-    spark, standalone: dict[str, str], pipeline_roots, sample_extracts
+    spark, standalone: dict[str, str], pipeline_roots, sample_extracts, tmp_path: Path
 ) -> None:
     landing, lakehouse = pipeline_roots
     sample_extracts(landing, BUSINESS_DAY)
     deadline = time.monotonic() + TIMEOUT
 
-    # A backfill of a paused DAG stays queued: unpause once the dag-processor has stored the DAG.
+    # A backfill of a paused DAG stays queued: unpause once the dag-processor has stored the DAG. (A task
+    # whose process cannot reach the API server to start fails while queued, and is retried.)
+    wait_until_serving(standalone, deadline)
     wait_until_parsed("saccr_daily", deadline)
     airflow(standalone, "dags", "unpause", "saccr_daily", attempts=3)
     dry_run = airflow(
@@ -157,7 +192,7 @@ def test_backfill_with_a_running_scheduler_publishes_each_business_date_in_order
         runs = backfill_runs()
 
     assert [r.logical_date.date() for r in runs] == [BUSINESS_DAY, GOOD_FRIDAY, EASTER_MONDAY]
-    assert [str(r.state) for r in runs] == ["success"] * 3, {r.run_id: task_states(r.run_id) for r in runs}
+    assert [str(r.state) for r in runs] == ["success"] * 3, failure_report(runs, tmp_path / "standalone.log")
     assert all(earlier.end_date <= later.start_date for earlier, later in zip(runs, runs[1:], strict=False))
     assert set(task_states(runs[0].run_id).values()) == {"success"}
     assert set(task_states(runs[1].run_id).values()) == {"skipped"}  # Good Friday
