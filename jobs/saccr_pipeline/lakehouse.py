@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from saccr.errors import SaccrError
 from saccr_pipeline import schemas
 
 if TYPE_CHECKING:
+    from delta.tables import DeltaTable, DeltaTableBuilder
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
@@ -33,6 +36,16 @@ RETENTION = "interval 400 days"
 GOLD_RESULTS = tuple(schemas.ENGINE_OUTPUTS)  # saccr_trade, saccr_hedging_set, saccr_netting_set
 MARTS = tuple(schemas.MART_SCHEMAS)
 APPEND_ONLY = ("run_log",)
+# What Delta raises in a job that lost the race to create a table (see _create_if_not_exists), and how long
+# such a job keeps trying.
+CONCURRENT_CREATE = frozenset(
+    {
+        "DELTA_PROTOCOL_CHANGED",  # both committed version 0: the other one won
+        "DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION",  # the other one's folder is there, its commit not yet
+        "DELTA_TABLE_NOT_FOUND",  # the same, seen a moment later
+    }
+)
+CONCURRENT_CREATE_WAIT_S = 60.0
 
 
 class LakehouseError(SaccrError):
@@ -93,8 +106,9 @@ class Lakehouse:
 
 
 def create_tables(spark: SparkSession, lake: Lakehouse) -> None:
-    """Create every missing table with its explicit schema, partitioning and properties (idempotent), and
-    check that existing ones have exactly the schema this code writes."""
+    """Create every missing table with its explicit schema, partitioning and properties (idempotent, and
+    safe when several jobs do it at once), and check that existing ones have exactly the schema this code
+    writes."""
     from delta.tables import DeltaTable
 
     for key, spec in table_specs().items():
@@ -109,8 +123,32 @@ def create_tables(spark: SparkSession, lake: Lakehouse) -> None:
         )
         if spec.name in APPEND_ONLY:
             builder = builder.property("delta.appendOnly", "true")
-        table = builder.execute()
+        table = _create_if_not_exists(builder)
         _check_schema(key, table.toDF().schema, spec.schema)
+
+
+def _create_if_not_exists(builder: DeltaTableBuilder) -> DeltaTable:
+    """Run `builder`, allowing for other jobs creating the same table at the same moment (the parallel
+    ingest steps of the first run on a new lakehouse). Delta lets one of them commit the table's version 0
+    and fails the others with one of `CONCURRENT_CREATE`; those try again a second later, when
+    createIfNotExists finds the table (whose schema the caller checks). Any other error raises, and so does
+    the race still being lost after `CONCURRENT_CREATE_WAIT_S`."""
+    deadline = time.monotonic() + CONCURRENT_CREATE_WAIT_S
+    while True:
+        try:
+            return builder.execute()
+        except Exception as exc:
+            if _error_condition(exc) not in CONCURRENT_CREATE or time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
+def _error_condition(exc: BaseException) -> str | None:
+    """Spark's error condition of `exc` (`DELTA_PROTOCOL_CHANGED`); Delta's commit-conflict exceptions do
+    not always report it through getCondition(), but their message starts with it."""
+    condition = getattr(exc, "getCondition", lambda: None)()
+    found = re.match(r"\[([A-Z0-9_]+)\]", str(exc))
+    return condition or (found.group(1) if found else None)
 
 
 def _check_schema(key: str, actual: StructType, expected: StructType) -> None:
