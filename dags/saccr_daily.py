@@ -56,7 +56,6 @@ from airflow.sdk import (
 )
 
 from saccr.contract import EXTRACTS
-from saccr.errors import SaccrError
 from saccr_pipeline import orchestration  # standard library and the settings loader only: cheap to parse
 
 BUSINESS_TIMEZONE = "Europe/London"
@@ -72,10 +71,7 @@ class FailFastOnPipelineErrors(RetryPolicy):  # the retry rule of every task (de
     output. Those fail the same way every time."""
 
     def evaluate(self, exception, try_number, max_tries, context=None) -> RetryDecision:
-        if isinstance(exception, SaccrError):
-            error = type(exception).__name__
-        else:
-            error = orchestration.pipeline_error(str(exception))
+        error = orchestration.pipeline_error(exception)
         if error:
             return RetryDecision.fail(
                 f"{error}: retrying cannot fix it; correct the input and rerun the date"

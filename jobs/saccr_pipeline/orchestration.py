@@ -205,11 +205,14 @@ def _exists_function(folder: str):  # noqa: ANN202 - returns a path -> bool pred
 # ------------------------------------------------------------------------------------- spark-submit
 
 
-def pipeline_error(step_output: str) -> str | None:
+def pipeline_error(exception: BaseException) -> str | None:
     """The class name of the pipeline error (a SaccrError: bad input, a failed data-quality gate, a
-    misconfiguration) a Spark step died of, found in its output; None for anything else (a lost executor, an
-    I/O error, a Delta commit conflict), which may be transient. Retrying cannot fix the former."""
-    found = _PIPELINE_ERROR_LINE.findall(step_output)
+    misconfiguration) a task died of: raised in the task itself, or named in the output of the Spark step
+    that `exception` reports; None for anything else (a lost executor, an I/O error, a Delta commit
+    conflict), which may be transient. Retrying cannot fix the former."""
+    if isinstance(exception, SaccrError):
+        return type(exception).__name__
+    found = _PIPELINE_ERROR_LINE.findall(str(exception))
     return found[-1] if found else None
 
 

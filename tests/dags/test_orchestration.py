@@ -151,4 +151,4 @@ def test_step_application_is_the_module_file_of_the_step() -> None:
 def test_pipeline_error_finds_the_pipelines_own_error_in_a_steps_output(
     output: str, error: str | None
 ) -> None:
-    assert orchestration.pipeline_error(output) == error
+    assert orchestration.pipeline_error(Exception(output)) == error  # as spark-submit's failure reports it
