@@ -174,9 +174,10 @@ def validate_bronze(
     clock = _Clock()
     # The frames GX validates are cached in Spark's columnar format, so each of GX's queries (one per
     # metric) reads only the columns it needs. 10,000,000 trades on 2 cores, one run each: load + GX 190 s
-    # and the whole validation 493 s, against 318 s and 600 s with the rows in a local checkpoint; no
-    # difference at 1,000,000. The frames leave the cache once every row is flagged; the later frames are
-    # local checkpoints.
+    # and the whole validation 493 s, against 318 s and 600 s with the rows in a local checkpoint. At
+    # 1,000,000 trades the cache costs more than it saves: 95.5 s against 76.1 s (scripts/bench_quality.py,
+    # medians of 4 runs each, interleaved). The frames leave the cache once every row is flagged; the later
+    # frames are local checkpoints.
     cached = StorageLevel.MEMORY_AND_DISK
     frames = {e: dq_frame(bronze[e], e, ctx.as_of).persist(cached) for e in EVALUATION_ORDER}
     try:
