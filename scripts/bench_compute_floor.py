@@ -48,8 +48,8 @@ def main() -> int:
         parser.error(f"no single lakehouse-* and landing/ in {work}: run scripts/bench_pipeline.py first")
 
     from saccr_pipeline.bucket_engine import TAGGED_SCHEMA
-    from saccr_pipeline.compute import compute_to_staging, engine_inputs
-    from saccr_pipeline.run_log import run_steps
+    from saccr_pipeline.compute import by_bucket, compute_to_staging, engine_inputs
+    from saccr_pipeline.run_log import published, run_steps
     from saccr_pipeline.runtime import job_for, job_spark_conf
     from saccr_pipeline.settings import load_settings
     from saccr_pipeline.spark_session import build_spark
@@ -59,8 +59,10 @@ def main() -> int:
     spark = build_spark("saccr-bench-floor", settings, master="local[2]", extra_conf=conf)
     job = job_for(spark, settings)
     meter = CpuMeter(spark)
-    run_log = spark.read.format("delta").load(job.lake.path("audit/run_log"))
-    run_id = run_log.where("step = 'compute' AND status = 'success'").agg({"run_id": "max"}).first()[0]
+    computed = published(spark, job.lake, AS_OF, step="compute")  # the latest successful compute step
+    if computed is None:
+        parser.error(f"no successful compute of {AS_OF} in {lakehouses[0]}: run scripts/bench_pipeline.py")
+    run_id = computed.run_id
     versions = dict(run_steps(spark, job.lake, run_id)["compute"]["input_versions"])
     partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
     staging = Path(tempfile.mkdtemp(prefix="floor-staging-", dir=work))
@@ -78,9 +80,8 @@ def main() -> int:
             return
         inputs = engine_inputs(spark, job.lake, AS_OF, run_id, versions, job.bucket_count)
         sides = [inputs.trades, inputs.netting_set_rows]
-        if name == "arrow":
-            grouped = [side.repartition(partitions, "bucket").groupBy("bucket") for side in sides]
-            sides = [grouped[0].cogroup(grouped[1]).applyInPandas(no_rows, schema=TAGGED_SCHEMA)]
+        if name == "arrow":  # the compute step's own cogroup
+            sides = [by_bucket(inputs).applyInPandas(no_rows, schema=TAGGED_SCHEMA)]
         elif name == "shuffle":
             sides = [side.repartition(partitions, "bucket").sortWithinPartitions("bucket") for side in sides]
         for side in sides:

@@ -45,6 +45,7 @@ from saccr_pipeline.lakehouse import Lakehouse, current_version, read
 if TYPE_CHECKING:
     import pandas as pd
     from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql.pandas.group_ops import PandasCogroupedOps
 
     from saccr_pipeline.run_log import RunContext, StepRecord
     from saccr_pipeline.runtime import Job
@@ -132,6 +133,19 @@ def engine_inputs(
     )
 
 
+def by_bucket(inputs: EngineInputs) -> PandasCogroupedOps:
+    """Both sides grouped by bucket and cogrouped, ready for `applyInPandas`.
+
+    Both are hash-partitioned on the bucket into `spark.sql.shuffle.partitions` partitions, explicitly so that
+    adaptive execution keeps them all: it coalesces an ordinary shuffle by bytes (1,000,000 trades on
+    local[2]: 8 partitions into 3), which leaves a core idle while the last large one runs, and the UDF is
+    CPU-bound with skewed buckets. On that book, the compute step repeated in one JVM: 13.3 s, was 14.1 s
+    (measured with coalescing switched off, which partitions alike; this form gave the same within noise)."""
+    partitions = int(inputs.trades.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    trades = inputs.trades.repartition(partitions, "bucket").groupBy("bucket")
+    return trades.cogroup(inputs.netting_set_rows.repartition(partitions, "bucket").groupBy("bucket"))
+
+
 def engine_results(
     inputs: EngineInputs, as_of: dt.date, params: SupervisoryParameters, options: CalculationOptions
 ) -> DataFrame:
@@ -142,19 +156,7 @@ def engine_results(
     def per_bucket(trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
         return engine(trades, netting_set_rows)
 
-    # Both sides hash-partitioned on the bucket into `spark.sql.shuffle.partitions` partitions, explicitly so
-    # that adaptive execution keeps them all: it coalesces an ordinary shuffle by bytes (1,000,000 trades on
-    # local[2]: 8 partitions into 3), which leaves a core idle while the last large one runs, and the UDF is
-    # CPU-bound with skewed buckets. On that book, the compute step repeated in one JVM: 13.3 s, was 14.1 s
-    # (measured with coalescing switched off, which partitions alike; this form gave the same within noise).
-    partitions = int(inputs.trades.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    computed = (
-        inputs.trades.repartition(partitions, "bucket")
-        .groupBy("bucket")
-        .cogroup(inputs.netting_set_rows.repartition(partitions, "bucket").groupBy("bucket"))
-        .applyInPandas(per_bucket, schema=TAGGED_SCHEMA)
-    )
-    return computed
+    return by_bucket(inputs).applyInPandas(per_bucket, schema=TAGGED_SCHEMA)
 
 
 @dataclass(frozen=True)
