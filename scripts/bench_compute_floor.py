@@ -32,6 +32,8 @@ from pathlib import Path
 import pandas as pd
 from bench_pipeline import AS_OF, CpuMeter, engine_alone, print_engine_alone
 
+from saccr_pipeline.runtime import spark_conf_pair
+
 JOBS = ("read", "shuffle", "arrow", "compute")
 
 
@@ -41,6 +43,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engine-runs", type=int, default=3, help="calls of the engine alone (median)")
     parser.add_argument("--driver-memory", default="8g", help="local mode: the JVM of driver and executor")
+    parser.add_argument(
+        "--conf", action="append", default=[], type=spark_conf_pair, metavar="KEY=VALUE",
+        help="a Spark setting for this benchmark's session (repeatable), as a step's --conf",
+    )  # fmt: skip
     args = parser.parse_args()
     work = args.work.resolve()
     lakehouses = sorted(work.glob("lakehouse-*"))
@@ -56,6 +62,7 @@ def main() -> int:
 
     settings = dataclasses.replace(load_settings(), lakehouse_root=str(lakehouses[0]))
     conf = job_spark_conf(settings) | {"spark.driver.memory": args.driver_memory, "spark.ui.enabled": "false"}
+    conf |= dict(args.conf)
     spark = build_spark("saccr-bench-floor", settings, master="local[2]", extra_conf=conf)
     job = job_for(spark, settings)
     meter = CpuMeter(spark)

@@ -48,6 +48,7 @@ from saccr.contract import EXTRACTS
 from saccr.engine import compute
 from saccr_pipeline.extracts import read_extract, write_extracts
 from saccr_pipeline.generate import generate
+from saccr_pipeline.runtime import spark_conf_pair
 
 AS_OF = dt.date(2026, 11, 20)
 STEPS = ("ingest", "validate", "compute", "publish", "marts")
@@ -282,6 +283,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--buckets", type=int, help="default: settings")
     parser.add_argument("--driver-memory", default="8g", help="local mode: the JVM of driver and executor")
+    parser.add_argument(
+        "--conf", action="append", default=[], type=spark_conf_pair, metavar="KEY=VALUE",
+        help="a Spark setting for this benchmark's session (repeatable), as a step's --conf",
+    )  # fmt: skip
     parser.add_argument("--work", type=Path, default=Path("bench_results/pipeline"))
     parser.add_argument("--udf-layouts", action="store_true")
     parser.add_argument(
@@ -311,6 +316,7 @@ def main() -> int:
         settings, landing_root=str(landing), bucket_count=args.buckets or settings.bucket_count
     )
     conf = job_spark_conf(settings) | {"spark.driver.memory": args.driver_memory, "spark.ui.enabled": "false"}
+    conf |= dict(args.conf)
     spark = build_spark("saccr-bench", settings, master="local[2]", extra_conf=conf)
     print(
         f"Spark {spark.version} local[2], driver memory {args.driver_memory}, {settings.bucket_count} buckets"
