@@ -25,6 +25,7 @@ from saccr_pipeline.extracts import write_extracts
 from saccr_pipeline.generate import generate
 from saccr_pipeline.ingest import read_landing
 from saccr_pipeline.quality import QualityContext, validate_bronze
+from saccr_pipeline.settings import load_settings
 from saccr_pipeline.spark_session import build_spark
 
 AS_OF = dt.date(2026, 11, 20)
@@ -39,6 +40,10 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="8g")
     parser.add_argument("--bad-share", type=float, default=0.001, help="share of trades with notional 'n/a'")
+    parser.add_argument(
+        "--columnar-cache-rows", type=int, default=load_settings().dq_columnar_cache_rows,
+        help="extracts of at least this many rows are validated from the columnar cache (default: settings)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     spark = build_spark(
@@ -74,7 +79,9 @@ def main() -> None:
         sizes = {e: f.count() for e, f in bronze.items()}
         print(f"bronze ready in {time.perf_counter() - start:.1f} s: {sizes}")
 
-        ctx = QualityContext(AS_OF, "bench", "USD", max_rejected_share=1.0)
+        ctx = QualityContext(
+            AS_OF, "bench", "USD", max_rejected_share=1.0, columnar_cache_rows=args.columnar_cache_rows
+        )  # fmt: skip
         times = []
         for run in range(1, args.runs + 1):
             start = time.perf_counter()

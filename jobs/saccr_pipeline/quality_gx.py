@@ -4,8 +4,9 @@ The context is built in memory from the JSON files (nothing under a `gx/` folder
 Spark datasource added without `spark_config` (GX would otherwise stop and restart the pipeline's session,
 losing Delta) and a whole-dataframe batch definition per extract. Results use SUMMARY for the verdict and
 counts, with partial_unexpected_count 0: GX collects no failing values, the failing rows come from the Spark
-predicates (saccr_pipeline.quality_rules). GX runs one small query per metric, so the frames handed to it are
-cached in Spark's columnar format by the caller (each query reads only its columns); GX caches nothing itself.
+predicates (saccr_pipeline.quality_rules). GX runs one small query per metric, so the caller materialises the
+frames handed to it (large ones in Spark's columnar cache, small ones in a local checkpoint; see
+quality._materialised); GX caches nothing itself.
 """
 
 from __future__ import annotations

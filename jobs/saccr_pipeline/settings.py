@@ -34,6 +34,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "SACCR_SHUFFLE_PARTITIONS": "shuffle_partitions",
     "SACCR_MAX_REJECTED_SHARE": "max_rejected_share",
     "SACCR_INCOMPLETE_NETTING_SETS": "incomplete_netting_sets",
+    "SACCR_DQ_COLUMNAR_CACHE_ROWS": "dq_columnar_cache_rows",
 }
 INCOMPLETE_NETTING_SET_POLICIES = ("hold", "flag")
 
@@ -59,6 +60,9 @@ class Settings:
     # date stops, and what compute does with a netting set missing a quarantined trade (hold | flag).
     max_rejected_share: float = 0.05
     incomplete_netting_sets: str = "hold"
+    # Performance only: an extract of at least this many rows is validated from Spark's columnar cache, a
+    # smaller one from a local checkpoint (saccr_pipeline.quality._materialised).
+    dq_columnar_cache_rows: int = 5_000_000
 
     def table_path(self, layer: str, table: str) -> str:
         """Location of one Delta table, `<lakehouse_root>/<layer>/<table>` (layout in DESIGN.md)."""
@@ -141,6 +145,7 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
         shuffle_partitions=positive_int("shuffle_partitions"),
         max_rejected_share=share("max_rejected_share"),
         incomplete_netting_sets=policy,
+        dq_columnar_cache_rows=positive_int("dq_columnar_cache_rows"),
     )
 
 

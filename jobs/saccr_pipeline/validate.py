@@ -26,7 +26,7 @@ from saccr.contract import EXTRACTS
 from saccr_pipeline.conform import conformed, fx_rates
 from saccr_pipeline.ingest import landing_dir
 from saccr_pipeline.lakehouse import Lakehouse, current_version, read, replace_date
-from saccr_pipeline.quality import ExtractCounts, QualityContext, Recorded, read_manifest, run_validation
+from saccr_pipeline.quality import ExtractCounts, Recorded, quality_context, read_manifest, run_validation
 from saccr_pipeline.run_log import StepRecord
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def validate_date(
     }
     bronze = {e: read(spark, lake, f"bronze/{e}", versions[f"bronze/{e}"], as_of) for e in EXTRACTS}
     manifest = read_manifest(spark, landing_dir(landing_root or settings.landing_root, as_of))
-    ctx = QualityContext(as_of, run_id, settings.reporting_currency, settings.max_rejected_share, manifest)
+    ctx = quality_context(settings, as_of, run_id, manifest)
     outcome, recorded = run_validation(spark, lake, bronze, ctx, data_docs=data_docs)
 
     passed = outcome.passed

@@ -113,8 +113,10 @@ def bronze(
     return load_bronze(spark, write_delivery(root / "landing", sample_text), root / "lake")
 
 
-def _ctx(manifest: Manifest | None = None) -> QualityContext:
-    return QualityContext(AS_OF, "run-x", "USD", manifest=manifest)
+def _ctx(manifest: Manifest | None = None, columnar_cache_rows: int = 5_000_000) -> QualityContext:
+    return QualityContext(
+        AS_OF, "run-x", "USD", manifest=manifest, columnar_cache_rows=columnar_cache_rows
+    )  # fmt: skip
 
 
 def _nothing_cached(spark: SparkSession) -> bool:
@@ -168,13 +170,15 @@ def test_an_extract_for_another_as_of_date_stops(
         validate_bronze(spark, bronze, _ctx(manifest))
 
 
+@pytest.mark.parametrize("columnar_cache_rows", [1, 5_000_000], ids=["columnar-cache", "local-checkpoint"])
 def test_a_file_shorter_than_its_manifest_stops(
-    spark: SparkSession, bronze: dict[str, DataFrame], tmp_path: Path
+    spark: SparkSession, bronze: dict[str, DataFrame], tmp_path: Path, columnar_cache_rows: int
 ) -> None:
     rows = {"trades": 201, "valuations": 200}  # a truncated trades file lost a whole line
     manifest = read_manifest(spark, str(_write_manifest(tmp_path, "2026-11-20", rows)))
     with pytest.raises(DataQualityError, match=r"trades: 200 rows loaded, manifest says 201 \(truncated\?\)"):
-        validate_bronze(spark, bronze, _ctx(manifest))
+        validate_bronze(spark, bronze, _ctx(manifest, columnar_cache_rows))
+    assert _nothing_cached(spark)  # a stop after the frames were materialised drops the cache too
 
 
 def test_manifest_that_matches_passes() -> None:
@@ -184,10 +188,36 @@ def test_manifest_that_matches_passes() -> None:
         check_manifest(Manifest(AS_OF, {}, "m"), dt.date(2026, 11, 21), {})
 
 
-def test_validation_leaves_nothing_in_the_cache(spark: SparkSession, bronze: dict[str, DataFrame]) -> None:
-    """The frames GX validates are cached for the validation only (see also the stopped validation above)."""
-    assert _nothing_cached(spark)
-    outcome = validate_bronze(spark, bronze, _ctx())
+def _outcome_rows(spark: SparkSession, bronze: dict[str, DataFrame], columnar_cache_rows: int) -> dict:
+    outcome = validate_bronze(spark, bronze, _ctx(columnar_cache_rows=columnar_cache_rows))
+    assert _nothing_cached(spark)  # the frames cached for GX leave the cache when the validation ends
+
+    def rows(frame: DataFrame) -> list[tuple]:
+        return sorted(tuple(str(v) for v in r) for r in frame.collect())
+
+    return {
+        "counts": dict(outcome.counts),
+        "quarantine": rows(outcome.quarantine.drop("quarantined_at")),
+        "results": rows(outcome.results.drop("evaluated_at")),
+        "passed": {e: rows(f) for e, f in outcome.passed.items()},
+    }
+
+
+def test_columnar_cache_and_local_checkpoint_validate_alike(
+    spark: SparkSession, sample_text, tmp_path: Path
+) -> None:
+    """Which materialisation a frame gets (settings.dq_columnar_cache_rows) changes no verdict, no count and
+    no row: the whole outcome compared on a delivery with bad rows, every frame cached against none."""
+    text = {e: frame.copy() for e, frame in sample_text.items()}
+    text["trades"].loc[:4, "notional"] = "n/a"
+    text["valuations"].loc[7, "mtm"] = ""
+    text["collateral"].loc[2, "margined"] = "maybe"
+    bronze = load_bronze(spark, write_delivery(tmp_path / "landing", text), tmp_path / "lake")
+    cached = _outcome_rows(spark, bronze, columnar_cache_rows=1)
+    checkpointed = _outcome_rows(spark, bronze, columnar_cache_rows=10**9)
+    assert cached["counts"]["trades"].rows_quarantined >= 5
+    assert cached["counts"]["collateral"].rows_quarantined >= 1
+    assert len(cached["quarantine"]) >= 7
+    assert cached == checkpointed
     delivered = {e: f.where(f"as_of_date = DATE'{AS_OF}'").count() for e, f in bronze.items()}
-    assert {e: c.rows_in for e, c in outcome.counts.items()} == delivered
-    assert _nothing_cached(spark)
+    assert {e: c.rows_in for e, c in cached["counts"].items()} == delivered
