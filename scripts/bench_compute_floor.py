@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 from bench_pipeline import AS_OF, CpuMeter, engine_alone, print_engine_alone
 
-from saccr_pipeline.runtime import spark_conf_pair
+from saccr_pipeline.runtime import add_spark_conf_argument
 
 JOBS = ("read", "shuffle", "arrow", "compute")
 
@@ -43,10 +43,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engine-runs", type=int, default=3, help="calls of the engine alone (median)")
     parser.add_argument("--driver-memory", default="8g", help="local mode: the JVM of driver and executor")
-    parser.add_argument(
-        "--conf", action="append", default=[], type=spark_conf_pair, metavar="KEY=VALUE",
-        help="a Spark setting for this benchmark's session (repeatable), as a step's --conf",
-    )  # fmt: skip
+    add_spark_conf_argument(parser)
     args = parser.parse_args()
     work = args.work.resolve()
     lakehouses = sorted(work.glob("lakehouse-*"))

@@ -48,7 +48,7 @@ from saccr.contract import EXTRACTS
 from saccr.engine import compute
 from saccr_pipeline.extracts import read_extract, write_extracts
 from saccr_pipeline.generate import generate
-from saccr_pipeline.runtime import spark_conf_pair
+from saccr_pipeline.runtime import add_spark_conf_argument
 
 AS_OF = dt.date(2026, 11, 20)
 STEPS = ("ingest", "validate", "compute", "publish", "marts")
@@ -283,10 +283,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--buckets", type=int, help="default: settings")
     parser.add_argument("--driver-memory", default="8g", help="local mode: the JVM of driver and executor")
-    parser.add_argument(
-        "--conf", action="append", default=[], type=spark_conf_pair, metavar="KEY=VALUE",
-        help="a Spark setting for this benchmark's session (repeatable), as a step's --conf",
-    )  # fmt: skip
+    add_spark_conf_argument(parser)
     parser.add_argument("--work", type=Path, default=Path("bench_results/pipeline"))
     parser.add_argument("--udf-layouts", action="store_true")
     parser.add_argument(

@@ -80,6 +80,11 @@ def add_job_arguments(parser: argparse.ArgumentParser, as_of: bool = True) -> No
         "--buckets", type=int, help="netting-set buckets of the engine UDF (default: settings)"
     )
     parser.add_argument("--master", help="Spark master (default: settings, or spark-submit's --master)")
+    add_spark_conf_argument(parser)
+
+
+def add_spark_conf_argument(parser: argparse.ArgumentParser) -> None:
+    """`--conf KEY=VALUE` (repeatable): extra Spark settings, collected as (key, value) pairs."""
     parser.add_argument(
         "--conf", type=spark_conf_pair, action="append", default=[], metavar="KEY=VALUE",
         help="extra Spark setting, e.g. spark.driver.memory=8g (repeatable)",
