@@ -179,15 +179,14 @@ def validate_bronze(
     check_bronze_columns(bronze)
     clock = _Clock()
     frames: dict[str, DataFrame] = {e: dq_frame(bronze[e], e, ctx.as_of) for e in EVALUATION_ORDER}
-    sizes = {e: frame.count() for e, frame in frames.items()}  # reads no column: Parquet footers only
-    if empty := [e for e, n in sizes.items() if n == 0]:
+    rows_in = {e: frame.count() for e, frame in frames.items()}  # reads no column: Parquet footers only
+    if empty := [e for e, n in rows_in.items() if n == 0]:
         raise DataQualityError(
             f"extract(s) {empty} have no rows for {ctx.as_of}: deliver them (or rerun ingest) and rerun"
         )
     try:
         for extract, frame in frames.items():
-            frames[extract] = _materialised(frame, columnar=sizes[extract] >= ctx.columnar_cache_rows)
-        rows_in = {e: frames[e].count() for e in EVALUATION_ORDER}
+            frames[extract] = _materialised(frame, columnar=rows_in[extract] >= ctx.columnar_cache_rows)
         check_manifest(ctx.manifest, ctx.as_of, rows_in)
         clock.lap("load")
         gx = GxValidator({e: suites[e] for e in EVALUATION_ORDER})
