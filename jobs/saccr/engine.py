@@ -328,8 +328,8 @@ def _prepared_trades(
         "is_call": t["option_type"] == "CALL",
         "price": look.price,
         "strike": strike,
-        # The lambda shift applies only where P or K is not positive (CRE52.40 FAQ2).
-        "shift": np.where(np.fmin(look.price, strike) <= 0, look.shift, 0.0),
+        # CRE52.40 FAQ2: lambda belongs to the currency and shifts every IR option in it, whatever P and K.
+        "shift": np.where(np.isnan(look.shift), 0.0, look.shift),
         "attachment": t["attachment"],
         "detachment": t["detachment"],
         "reference_entity": t["reference_entity"],

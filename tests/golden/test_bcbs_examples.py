@@ -9,10 +9,15 @@ Published errata honoured here (see the JSON notes): Example 1 prints delta -0.2
 unrounded -0.269395; Example 2's systematic term 2,253 is 47.46^2, not the printed 47.5^2; Example 4
 prints 1.4 x (40 + 629) = 936, which only holds with unrounded add-ons (936.45); Example 1 labels the
 USD bucket-3 amount D_USD,2.
+
+The examples predate the lambda FAQ to CRE52.40 and price Example 1's EUR swaption unshifted: they are
+run with no lambda configured (lambda = 0), as for a bank whose supervisor sets none. Our regime file's
+EUR lambda of 1% shifts every EUR option (CRE52.40 FAQ2) and would give that swaption delta -0.2883.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -24,13 +29,17 @@ import pytest
 
 from saccr import replacement_cost
 from saccr.engine import CalculationOptions, EngineResult, calculate, compute, prepare
+from saccr.params import SupervisoryParameters
 from saccr_pipeline.config import load_parameters
 from support.frames import AS_OF, collateral, collateral_row, day, market_data, one, trades, valuations
 
 CASES = {
     c["id"]: c for c in json.loads((Path(__file__).parent / "worked_examples.json").read_text())["cases"]
 }
-PARAMS = load_parameters("bcbs_cre52")
+CONF_PARAMS = load_parameters("bcbs_cre52")
+PARAMS = dataclasses.replace(
+    CONF_PARAMS, interest_rate=dataclasses.replace(CONF_PARAMS.interest_rate, lambda_shift={})
+)
 OPTIONS = CalculationOptions(reporting_currency="USD")
 COMMODITY_TYPE = {"Energy": "OIL_GAS", "Metals": "METALS"}
 
@@ -107,12 +116,14 @@ def inputs(case: dict[str, Any]) -> tuple[pd.DataFrame, ...]:
     )
 
 
-def run(case_id: str, cap_vm_treatment: str = "basel") -> EngineResult:
+def run(
+    case_id: str, cap_vm_treatment: str = "basel", params: SupervisoryParameters = PARAMS
+) -> EngineResult:
     """Through the whole engine; the M = 0.75 years of the WTI forward (9 months) is set after the
     time-parameter step, since no whole number of ACT/365 days gives it."""
     case = CASES[case_id]
     options = CalculationOptions(reporting_currency="USD", cap_vm_treatment=cap_vm_treatment)
-    prepared = prepare(*inputs(case), AS_OF, PARAMS, options)
+    prepared = prepare(*inputs(case), AS_OF, params, options)
     assert prepared.rejected.empty, prepared.rejected
     months = {t["trade_id"]: t["M"] for t in case["trades"] if t.get("M_as_printed") == "9 months"}
     if months:
@@ -120,7 +131,7 @@ def run(case_id: str, cap_vm_treatment: str = "basel") -> EngineResult:
         for tid, value in months.items():
             m[prepared.trades["trade_id"] == tid] = value
         prepared.trades["m"] = m
-    return calculate(prepared, PARAMS, options)
+    return calculate(prepared, params, options)
 
 
 def test_example_1_interest_rate() -> None:
@@ -160,6 +171,15 @@ def test_example_1_interest_rate() -> None:
         ("EAD", "ead"),
     ):
         close_published(ns[col], pub[key])
+
+
+def test_example_1_swaption_under_the_conf_lambda() -> None:
+    """The same EUR swaption (bought put, P = 6%, K = 5%, T = 1, sigma 50%) under the regime file's EUR
+    lambda of 1%, which CRE52.40 FAQ2 applies to every EUR option: d1 = (ln(0.07 / 0.06) + 0.125) / 0.5
+    = (0.154151 + 0.125) / 0.5 = 0.558301; delta = -Phi(-0.558301) = -0.288319 (unshifted -0.269395)."""
+    assert dict(CONF_PARAMS.interest_rate.lambda_shift)["EUR"] == 0.01
+    delta = one(run("BCBS279-EX1", params=CONF_PARAMS).trades, trade_id="IR-3")["supervisory_delta"]
+    assert delta == pytest.approx(-0.288319, abs=1e-6)
 
 
 def test_example_2_credit() -> None:

@@ -198,6 +198,56 @@ def test_negative_rate_option_uses_the_currency_lambda() -> None:
     assert t["supervisory_delta"] == pytest.approx(0.349412, abs=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("rate", "d1", "delta"),
+    [(0.000001, -0.422545, 0.336314), (-0.000001, -0.423345, 0.336022)],
+)
+def test_lambda_shifts_every_option_of_its_currency(rate: float, d1: float, delta: float) -> None:
+    """Bought JPY payer swaption, K = 0.2%, T = 1, sigma 50%, lambda(JPY) = 0.5% from conf (CRE52.40 FAQ2:
+    one lambda per currency, for every IR option in it, so delta is continuous through P = 0).
+    P = +0.0001%: d1 = (ln(0.005001 / 0.007) + 0.125) / 0.5 = (-0.336272 + 0.125) / 0.5 = -0.422545,
+    delta = Phi(-0.422545) = 0.336314. P = -0.0001%: d1 = (ln(0.004999 / 0.007) + 0.125) / 0.5
+    = (-0.336672 + 0.125) / 0.5 = -0.423345, delta = 0.336022. The two differ by 0.000292; shifting
+    only where P <= 0 gave 7.6e-51 at P = +0.0001% (d1 = (ln(0.000001 / 0.002) + 0.125) / 0.5 = -14.95)."""
+    row = irs(
+        "O",
+        6,
+        ccy="JPY",
+        option_type="CALL",
+        exercise_date=day(1),
+        strike=0.002,
+        underlying_id="JPY-FWD",
+        start_date=day(1),
+    )
+    t = one(run(row, prices={"JPY-FWD": rate}).trades, trade_id="O")
+    expected_d1 = (math.log((rate + 0.005) / 0.007) + 0.125) / 0.5
+    assert expected_d1 == pytest.approx(d1, abs=1e-6)
+    assert t["supervisory_delta"] == pytest.approx(norm.cdf(expected_d1), rel=1e-12)
+    assert t["supervisory_delta"] == pytest.approx(delta, abs=1e-6)
+
+
+def test_lambda_delta_is_continuous_through_zero() -> None:
+    """The two sides of P = 0 above, through the engine in one netting set: deltas differ by < 1e-3."""
+    rows = [
+        irs(
+            tid,
+            6,
+            ccy="JPY",
+            option_type="CALL",
+            exercise_date=day(1),
+            strike=0.002,
+            underlying_id=underlying,
+            start_date=day(1),
+        )
+        for tid, underlying in (("UP", "JPY-UP"), ("DOWN", "JPY-DOWN"))
+    ]
+    trades_out = run(*rows, prices={"JPY-UP": 0.000001, "JPY-DOWN": -0.000001}).trades
+    up = one(trades_out, trade_id="UP")["supervisory_delta"]
+    down = one(trades_out, trade_id="DOWN")["supervisory_delta"]
+    assert 0 < up - down < 1e-3
+    assert up - down == pytest.approx(0.000292, abs=1e-6)
+
+
 def test_non_positive_rate_without_lambda_is_rejected() -> None:
     """USD has no lambda configured: an option with P <= 0 is rejected, naming trade and rule."""
     row = irs(
@@ -342,22 +392,33 @@ def test_margined_cap_binds_for_short_trades() -> None:
         (dict(), 5000, 10, "BILATERAL_10"),
         (dict(illiquid=True), 10, 20, "ILLIQUID_COLLATERAL_20"),
         (dict(hard=True), 10, 20, "HARD_TO_REPLACE_20"),
-        (dict(disputes=3), 10, 20, "BILATERAL_20_DISPUTES_X2"),
+        (dict(disputes=3), 10, 20, "BILATERAL_10_DISPUTES_X2"),
         (dict(disputes=2), 10, 10, "BILATERAL_10"),
+        # Weekly remargining, 3 disputes: the set's floor 9 + 5 = 14 doubled = 28 (CRE52.51(3)).
+        (dict(remargin=5, disputes=3), 10, 28, "BILATERAL_10_REMARGIN_5D_DISPUTES_X2"),
+        (dict(remargin=5, disputes=2), 10, 14, "BILATERAL_10_REMARGIN_5D"),
+        # Cleared, weekly, 3 disputes: 2 x (5 + 5 - 1) = 18.
+        (dict(cleared=True, remargin=5, disputes=3), 10, 18, "CLEARED_5_REMARGIN_5D_DISPUTES_X2"),
+        # Illiquid collateral (F = 20), weekly, 3 disputes: 2 x (20 + 5 - 1) = 48.
         (
             dict(illiquid=True, disputes=3, remargin=5),
             10,
-            44,
-            "ILLIQUID_COLLATERAL_40_DISPUTES_X2_REMARGIN_5D",
+            48,
+            "ILLIQUID_COLLATERAL_20_REMARGIN_5D_DISPUTES_X2",
         ),
+        # More than 5,000 trades (F = 20), weekly, 3 disputes: 2 x (20 + 5 - 1) = 48.
+        (dict(remargin=5, disputes=3), 5001, 48, "LARGE_NETTING_SET_20_REMARGIN_5D_DISPUTES_X2"),
+        # The bank's estimate applies only where longer than the doubled floor 28.
+        (dict(remargin=5, disputes=3, override=25), 10, 28, "BILATERAL_10_REMARGIN_5D_DISPUTES_X2"),
+        (dict(remargin=5, disputes=3, override=30), 10, 30, "BANK_ESTIMATE_30"),
         (dict(override=15), 10, 15, "BANK_ESTIMATE_15"),
         (dict(override=5), 10, 10, "BILATERAL_10"),
     ],
 )
 def test_mpor_rules(terms: dict, trade_count: int, days: int, rule: str) -> None:
     """F = 10 bilateral, 5 cleared, 20 for > 5,000 trades (not cleared), illiquid collateral or a
-    hard-to-replace trade; doubled after > 2 disputes; + N - 1 for remargining every N days; the
-    bank's estimate where longer (CRE52.50-51)."""
+    hard-to-replace trade; + N - 1 for remargining every N days (CRE52.50(2)); the whole floor
+    F + N - 1 doubled after > 2 disputes (CRE52.51(3)); the bank's estimate where longer."""
     mpor, label = margin_period_of_risk(
         np.array([True]),
         np.array([terms.get("cleared", False)]),
