@@ -1,15 +1,23 @@
 """The SA-CCR engine: extract frames in, trade / hedging-set / netting-set results out (CRE52).
 
-`compute` = `prepare` (types, market data, input rules, time parameters) + `calculate` (adjusted
-notional, delta, maturity factor, hedging sets, add-ons, RC, multiplier, EAD and the cap). Both work
-on many netting sets at once, vectorised; no loop over trades or netting sets.
+`compute` = `prepare` (types, market data, input rules, time parameters; saccr.prepare) + `calculate`, which
+runs the CRE52 steps in the order the text gives them:
+
+1. margin period of risk of each margined netting set (CRE52.50-51);
+2. trade level: supervisory duration and adjusted notional (CRE52.33-36), supervisory delta (CRE52.38-41),
+   maturity factor (CRE52.48-53), effective notional (CRE52.26);
+3. hedging sets and asset classes: add-ons, margined and as if unmargined (CRE52.45-71);
+4. netting set: V, C, NICA, RC (CRE52.10-19), multiplier and PFE (CRE52.20-23), EAD (CRE52.1) and the cap
+   at the unmargined EAD (CRE52.2);
+5. the output frames (saccr.results).
+
+Everything works on many netting sets at once, vectorised; no loop over trades or netting sets.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -17,66 +25,17 @@ import pandas as pd
 from saccr import adjusted_notional as an
 from saccr import exposure, maturity_factor, replacement_cost
 from saccr import supervisory_delta as sdelta
-from saccr import time_parameters as tp
-from saccr.aggregation import asset_class_addons, build_groups, hedging_set_addons
-from saccr.columns import Columns, columns_of, length, take
-from saccr.contract import (
-    COLLATERAL_COLUMNS,
-    HEDGING_SET_RESULT_COLUMNS,
-    MARKET_DATA_COLUMNS,
-    NETTING_SET_RESULT_COLUMNS,
-    REJECTED_COLUMNS,
-    TRADE_COLUMNS,
-    TRADE_RESULT_COLUMNS,
-    VALUATION_COLUMNS,
-)
-from saccr.errors import InputError
-from saccr.hedging_sets import assign_hedging_sets
+from saccr.aggregation import Groups, asset_class_addons, build_groups, hedging_set_addons
+from saccr.columns import Columns
+from saccr.hedging_sets import HedgingSetAssignment, assign_hedging_sets
 from saccr.mpor import margin_period_of_risk
+from saccr.options import CalculationOptions
 from saccr.params import SupervisoryParameters
-from saccr.validation import (
-    Rejections,
-    TradeLookups,
-    empty_rejections,
-    validate_collateral,
-    validate_market_data,
-    validate_trades,
-    validate_valuations,
-)
+from saccr.prepare import Prepared, prepare
+from saccr.results import EngineResult, hedging_set_frame, netting_set_frame, trade_frame
+from saccr.validation import empty_rejections
 
-
-@dataclass(frozen=True)
-class CalculationOptions:
-    """Choices the regulation leaves to the bank, and the pipeline's policies."""
-
-    reporting_currency: str = "USD"
-    ir_offset: bool = True  # CRE52.57(4): offset formula; False = sum of absolute bucket amounts
-    # CRE52.2 cap: "basel" keeps C (with VM) in the unmargined comparison; "eu" uses C = NICA
-    # (EBA Q&A 2023_6962 on CRR Art. 274(3)).
-    cap_vm_treatment: Literal["basel", "eu"] = "basel"
-    # A netting set missing a rejected trade is understated: "hold" leaves it out of the results
-    # (its trades listed as rejected), "flag" computes it on what passed with complete = False.
-    incomplete_netting_sets: Literal["hold", "flag"] = "hold"
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Validated inputs in the reporting currency, with time parameters; what `calculate` takes."""
-
-    as_of: pd.Timestamp
-    trades: Columns
-    netting_sets: pd.DataFrame
-    rejected: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class EngineResult:
-    """Engine output frames; columns as in saccr.contract."""
-
-    trades: pd.DataFrame
-    hedging_sets: pd.DataFrame
-    netting_sets: pd.DataFrame
-    rejected: pd.DataFrame
+__all__ = ["CalculationOptions", "EngineResult", "Prepared", "calculate", "compute", "prepare"]
 
 
 def compute(
@@ -100,299 +59,39 @@ def compute(
     return calculate(prepared, params, options)
 
 
-def _require_columns(frame: pd.DataFrame, columns: dict[str, str], extract: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(f"{extract}: missing columns {missing}")
-
-
-def _lookup(table: pd.Series, keys: np.ndarray) -> np.ndarray:
-    """table[key] per key (NaN where absent), hashing each distinct key once."""
-    codes, uniques = pd.factorize(keys)
-    if len(uniques) == 0:
-        return np.full(len(keys), np.nan)
-    values = table.reindex(uniques).to_numpy(dtype=float)
-    return np.where(codes >= 0, values[codes], np.nan)
-
-
-@dataclass(frozen=True)
-class _MarketData:
-    """Valid FX rates (the reporting currency's is 1) and prices."""
-
-    fx: pd.Series
-    price: pd.Series
-
-    def rate(self, currencies: np.ndarray) -> np.ndarray:
-        return _lookup(self.fx, currencies)
-
-    def prices(self, underlyings: np.ndarray) -> np.ndarray:
-        return _lookup(self.price, underlyings)
-
-
-def _market_data(md: Columns, good: np.ndarray, reporting_currency: str) -> _MarketData:
-    kind, key, value = md["kind"][good], md["key"][good], md["value"][good]
-    fx = pd.Series(value[kind == "FX"], index=key[kind == "FX"], dtype=float)
-    fx = pd.concat([fx.drop(reporting_currency, errors="ignore"), pd.Series({reporting_currency: 1.0})])
-    return _MarketData(
-        fx=fx, price=pd.Series(value[kind == "PRICE"], index=key[kind == "PRICE"], dtype=float)
-    )
-
-
-def _passed(rejections: Rejections, rows: int) -> np.ndarray:
-    good = np.ones(rows, dtype=bool)
-    good[rejections.frame()["_row"].to_numpy(dtype=np.int64)] = False
-    return good
-
-
-@dataclass(frozen=True)
-class _TradeIds:
-    """Trade ids of trades and valuations numbered together in one hashing pass."""
-
-    trade: np.ndarray  # per trade row: id number, -1 if empty
-    valuation: np.ndarray  # per valuation row
-    trade_duplicate: np.ndarray
-    valuation_duplicate: np.ndarray
-    valuation_known: np.ndarray  # a trade row has this id
-    count: int
-
-    @classmethod
-    def of(cls, trade_ids: np.ndarray, valuation_ids: np.ndarray) -> _TradeIds:
-        codes, uniques = pd.factorize(np.concatenate([trade_ids, valuation_ids]))
-        n = len(uniques)
-        tc, vc = codes[: len(trade_ids)], codes[len(trade_ids) :]
-        per_trade = np.bincount(tc[tc >= 0], minlength=n)
-        per_valuation = np.bincount(vc[vc >= 0], minlength=n)
-        return cls(
-            trade=tc,
-            valuation=vc,
-            trade_duplicate=(tc >= 0) & (per_trade[tc] > 1),
-            valuation_duplicate=(vc >= 0) & (per_valuation[vc] > 1),
-            valuation_known=(vc >= 0) & (per_trade[vc] > 0),
-            count=n,
-        )
-
-
-def prepare(
-    trades: pd.DataFrame,
-    valuations: pd.DataFrame,
-    collateral: pd.DataFrame,
-    market_data: pd.DataFrame,
-    as_of: dt.date,
-    params: SupervisoryParameters,
-    options: CalculationOptions,
-    prior_rejections: pd.DataFrame | None = None,
-) -> Prepared:
-    """Check the inputs row by row, convert amounts to the reporting currency, derive M, S, E, T."""
-    for frame, contract, name in (
-        (trades, TRADE_COLUMNS, "trades"),
-        (valuations, VALUATION_COLUMNS, "valuations"),
-        (collateral, COLLATERAL_COLUMNS, "collateral"),
-        (market_data, MARKET_DATA_COLUMNS, "market_data"),
-    ):
-        _require_columns(frame, contract, name)
-    day = pd.Timestamp(as_of)
-    ccy = options.reporting_currency
-
-    md = columns_of(market_data, MARKET_DATA_COLUMNS)
-    md_rej = validate_market_data(md, ccy)
-    market = _market_data(md, _passed(md_rej, length(md)), ccy)
-
-    col = columns_of(collateral, COLLATERAL_COLUMNS)
-    col_rej = validate_collateral(col, ~np.isnan(market.rate(col["currency"])))
-    col_ok = take(col, _passed(col_rej, length(col)))
-
-    t = columns_of(trades, TRADE_COLUMNS)
-    val = columns_of(valuations, VALUATION_COLUMNS)
-    ids = _TradeIds.of(t["trade_id"], val["trade_id"])
-    prior = _prior_trade_rejections(prior_rejections, t["trade_id"])
-    # A valuation of a trade rejected before the engine is not an orphan: its trade is already reported.
-    known = ids.valuation_known | (pd.Index(prior.trade_ids).get_indexer(val["trade_id"]) >= 0)
-    mtm_rate = market.rate(val["mtm_currency"])
-    val_rej = validate_valuations(val, ids.valuation_duplicate, known, ~np.isnan(mtm_rate))
-    val_good = _passed(val_rej, length(val))
-    valuation_row = np.full(ids.count + 1, -1, dtype=np.int64)  # the last slot stands for an empty id
-    valuation_row[ids.valuation[val_good]] = np.flatnonzero(val_good)
-    trade_valuation = valuation_row[ids.trade]
-
-    ccy1 = t["notional_currency"]
-    lambdas = pd.Series(dict(params.interest_rate.lambda_shift), dtype=float)
-    ns_all = t["netting_set_id"]
-    look = TradeLookups(
-        rate_1=market.rate(ccy1),
-        rate_2=market.rate(t["currency_2"]),
-        price=market.prices(t["underlying_id"]),
-        shift=np.where(t["asset_class"] == "IR", _lookup(lambdas, ccy1), np.nan),
-        duplicate=ids.trade_duplicate,
-        has_valuation=trade_valuation >= 0,
-        has_collateral=pd.Index(col_ok["netting_set_id"]).get_indexer(ns_all) >= 0,
-    )
-    trade_rej = validate_trades(t, look, day)
-    bad = ~_passed(trade_rej, length(t))
-
-    rejected = [prior.frame, md_rej.frame(), col_rej.frame(), val_rej.frame(), trade_rej.frame()]
-    incomplete = pd.unique(np.concatenate([ns_all[bad & pd.notna(ns_all)], prior.netting_sets]))
-    if options.incomplete_netting_sets == "hold" and len(incomplete):
-        held = ~bad & (pd.Index(incomplete).get_indexer(ns_all) >= 0)
-        hold = Rejections("trades", t["trade_id"], ns_all)
-        hold.add(
-            held,
-            "netting_set_id",
-            "netting_set_held_incomplete",
-            "netting set held back: another of its trades was rejected",
-        )
-        rejected.append(hold.frame())
-        bad |= held
-        col_ok = take(col_ok, pd.Index(incomplete).get_indexer(col_ok["netting_set_id"]) < 0)
-
-    found = [frame[list(REJECTED_COLUMNS)] for frame in rejected if len(frame)]
-    rejected_frame = pd.concat(found, ignore_index=True) if found else empty_rejections()
-    ok = np.flatnonzero(~bad)
-    rows = trade_valuation[ok]
-    mtm = val["mtm"][rows] * mtm_rate[rows]
-    prepared_trades = _prepared_trades(take(t, ok), take_lookups(look, ok), mtm, day, params, ccy)
-    rejected_trades = rejected_frame.loc[rejected_frame["extract"] == "trades"].drop_duplicates("trade_id")
-    # Trades rejected before the engine still belong to their netting set (e.g. for the 5,000-trade rule).
-    all_trade_rows = pd.Series(np.concatenate([ns_all, prior.netting_set_of_absent_trades])).value_counts()
-    netting_sets = _prepared_netting_sets(
-        col_ok, market, all_trade_rows, rejected_trades["netting_set_id"].value_counts()
-    )
-    return Prepared(as_of=day, trades=prepared_trades, netting_sets=netting_sets, rejected=rejected_frame)
-
-
-@dataclass(frozen=True)
-class _PriorRejections:
-    frame: pd.DataFrame
-    trade_ids: np.ndarray  # trades rejected before the engine
-    netting_sets: np.ndarray  # netting sets that lost a trade before the engine
-    netting_set_of_absent_trades: np.ndarray  # one entry per rejected trade not in the trades frame
-
-
-def _prior_trade_rejections(prior: pd.DataFrame | None, trade_ids: np.ndarray) -> _PriorRejections:
-    if prior is None or prior.empty:
-        empty = np.array([], dtype=object)
-        return _PriorRejections(empty_rejections(), empty, empty, empty)
-    missing = [c for c in REJECTED_COLUMNS if c not in prior.columns]
-    if missing:
-        raise InputError(f"prior_rejections: missing columns {missing}")
-    frame = prior[list(REJECTED_COLUMNS)].reset_index(drop=True)
-    lost = frame.loc[(frame["extract"] == "trades") & frame["netting_set_id"].notna()]
-    lost = lost.drop_duplicates("trade_id")
-    absent = lost.loc[~lost["trade_id"].isin(pd.Series(trade_ids))]
-    return _PriorRejections(
-        frame=frame,
-        trade_ids=frame.loc[frame["extract"] == "trades", "trade_id"].dropna().unique(),
-        netting_sets=lost["netting_set_id"].to_numpy(dtype=object),
-        netting_set_of_absent_trades=absent["netting_set_id"].to_numpy(dtype=object),
-    )
-
-
-def take_lookups(look: TradeLookups, rows: np.ndarray) -> TradeLookups:
-    """The lookups of the selected trade rows."""
-    return TradeLookups(**{f: getattr(look, f)[rows] for f in TradeLookups.__dataclass_fields__})
-
-
-def _prepared_trades(
-    t: Columns,
-    look: TradeLookups,
-    mtm: np.ndarray,
-    day: pd.Timestamp,
-    params: SupervisoryParameters,
-    reporting_currency: str,
-) -> Columns:
-    """Validated trades with amounts in the reporting currency and time parameters M, S, E, T."""
-    days = params.general.days_per_year
-    ac = t["asset_class"]
-    period = (ac == "IR") | (ac == "CREDIT")
-    is_option = pd.notna(t["option_type"])
-    notional = t["notional"] * look.rate_1
-    strike = t["strike"]
-    return {
-        "trade_id": t["trade_id"],
-        "netting_set_id": t["netting_set_id"],
-        "asset_class": ac,
-        "is_long": t["direction"] == "LONG",
-        "notional_currency": t["notional_currency"],
-        "currency_2": t["currency_2"],
-        "notional_reporting": notional,
-        "leg_2_reporting": t["notional_2"] * look.rate_2,
-        "leg_1_is_reporting": t["notional_currency"] == reporting_currency,
-        "leg_2_is_reporting": t["currency_2"] == reporting_currency,
-        "units_value_reporting": an.units_adjusted_notional(
-            t["quantity"], look.price * look.rate_1, notional
-        ),
-        "m": tp.maturity(t["maturity_date"], day, days),
-        "s": np.where(period, tp.start_of_period(t["start_date"], day, days), np.nan),
-        "e": np.where(period, tp.end_of_period(t["end_date"], day, days), np.nan),
-        "t": np.where(is_option, tp.exercise_time(t["exercise_date"], day, days), np.nan),
-        "is_option": is_option,
-        "is_call": t["option_type"] == "CALL",
-        "price": look.price,
-        "strike": strike,
-        # CRE52.40 FAQ2: lambda belongs to the currency and shifts every IR option in it, whatever P and K.
-        "shift": np.where(np.isnan(look.shift), 0.0, look.shift),
-        "attachment": t["attachment"],
-        "detachment": t["detachment"],
-        "reference_entity": t["reference_entity"],
-        "is_index": t["is_index"] == 1.0,
-        "credit_quality": t["credit_quality"],
-        "commodity_type": t["commodity_type"],
-        "commodity": t["commodity"],
-        "basis_key": t["basis_key"],
-        "is_volatility": t["is_volatility"] == 1.0,
-        "mtm": mtm,
-    }
-
-
-def _prepared_netting_sets(
-    col: Columns, market: _MarketData, trade_rows: pd.Series, rejected_count: pd.Series
-) -> pd.DataFrame:
-    """Collateral terms in the reporting currency, one row per netting set, sorted by id."""
-    col = take(col, np.argsort(col["netting_set_id"].astype(str), kind="stable"))
-    rate = market.rate(col["currency"])
-    ns = col["netting_set_id"]
-    return pd.DataFrame(
-        {
-            "netting_set_id": ns,
-            "counterparty_id": col["counterparty_id"],
-            "legal_entity": col["legal_entity"],
-            "margined": col["margined"] == 1.0,
-            "cleared": col["cleared"] == 1.0,
-            **{
-                name: col[name] * rate
-                for name in (
-                    "vm_received",
-                    "vm_posted",
-                    "ia_received",
-                    "ia_posted_unsegregated",
-                    "threshold",
-                    "mta",
-                )
-            },
-            "remargin_period_days": col["remargin_period_days"],
-            "disputes": col["disputes"],
-            "illiquid_collateral": col["illiquid_collateral"] == 1.0,
-            "hard_to_replace": col["hard_to_replace"] == 1.0,
-            "mpor_override_days": col["mpor_override_days"],
-            "input_trade_count": pd.Series(ns, dtype=object)
-            .map(trade_rows)
-            .fillna(0)
-            .to_numpy(dtype=np.int64),
-            "rejected_trade_count": pd.Series(ns, dtype=object)
-            .map(rejected_count)
-            .fillna(0)
-            .to_numpy(dtype=np.int64),
-        }
-    )
-
-
 def calculate(prepared: Prepared, params: SupervisoryParameters, options: CalculationOptions) -> EngineResult:
     """Trade-level quantities, add-ons and EAD for prepared inputs (CRE52.1-71)."""
-    g = params.general
-    ns = prepared.netting_sets
-    t = prepared.trades
-    code = pd.Index(ns["netting_set_id"]).get_indexer(t["netting_set_id"])
+    ns, t = prepared.netting_sets, prepared.trades
+    code = pd.Index(ns["netting_set_id"]).get_indexer(t["netting_set_id"])  # netting set of each trade
+    margin = margin_terms(ns, params)
+    trade = trade_quantities(t, code, margin, params)
+    addons = add_ons(trade, code, len(ns), params, options)
+    netting = netting_set_exposure(ns, t["mtm"], code, margin.margined, addons, params, options)
+    as_of = prepared.as_of.date()
+    return EngineResult(
+        trades=trade_frame(as_of, t, trade),
+        hedging_sets=hedging_set_frame(as_of, ns["netting_set_id"].to_numpy(), addons),
+        netting_sets=netting_set_frame(
+            as_of, ns, margin, addons, netting, np.bincount(code, minlength=len(ns)), params
+        ),
+        rejected=prepared.rejected if len(prepared.rejected) else empty_rejections(),
+    )
 
-    # Margin period of risk per netting set (CRE52.50-51).
+
+# ------------------------------------------------------------------------------------------ margin
+
+
+@dataclass(frozen=True)
+class MarginTerms:
+    """Per netting set: margined or not, and the margin period of risk with the rule that set it."""
+
+    margined: np.ndarray
+    mpor_days: np.ndarray  # NaN where unmargined
+    mpor_rule: np.ndarray
+
+
+def margin_terms(ns: pd.DataFrame, params: SupervisoryParameters) -> MarginTerms:
+    """Margin period of risk of each margined netting set (CRE52.50-51, CRE54 for cleared sets)."""
     mpor_days, mpor_rule = margin_period_of_risk(
         ns["margined"].to_numpy(),
         ns["cleared"].to_numpy(),
@@ -404,10 +103,58 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
         ns["mpor_override_days"].to_numpy(),
         params.mpor,
     )
-    margined = ns["margined"].to_numpy(dtype=bool)
+    return MarginTerms(ns["margined"].to_numpy(dtype=bool), mpor_days, mpor_rule)
 
-    # Trade level: adjusted notional (CRE52.33-36), delta (CRE52.38-41), MF (CRE52.48-52).
+
+# --------------------------------------------------------------------------------------- trade level
+
+
+@dataclass(frozen=True)
+class TradeQuantities:
+    """The CRE52 quantities of every trade (the audit trail of the trade output)."""
+
+    asset_class: np.ndarray
+    hedging: HedgingSetAssignment
+    supervisory_duration: np.ndarray  # NaN outside IR and credit
+    adjusted_notional: np.ndarray
+    delta: np.ndarray
+    maturity_factor: np.ndarray  # margined MF for trades of margined sets, else unmargined
+    maturity_factor_unmargined: np.ndarray
+    effective_notional: np.ndarray
+    effective_notional_unmargined: np.ndarray
+    ir_bucket: np.ndarray  # 1, 2, 3 for IR trades, 0 otherwise
+
+
+def trade_quantities(
+    t: Columns, code: np.ndarray, margin: MarginTerms, params: SupervisoryParameters
+) -> TradeQuantities:
+    """Adjusted notional, delta, maturity factor and effective notional D = d x delta x MF (CRE52.26)."""
     hs = assign_hedging_sets(t, params)
+    sd, d = adjusted_notional(t, params)
+    delta = supervisory_delta(t, hs, params)
+    mf, mf_unmargined = maturity_factors(t, code, margin, params)
+    # FX effective notionals are signed in the hedging set's (alphabetical) pair orientation.
+    return TradeQuantities(
+        asset_class=t["asset_class"],
+        hedging=hs,
+        supervisory_duration=sd,
+        adjusted_notional=d,
+        delta=delta,
+        maturity_factor=mf,
+        maturity_factor_unmargined=mf_unmargined,
+        effective_notional=d * delta * mf * hs.fx_sign,
+        effective_notional_unmargined=d * delta * mf_unmargined * hs.fx_sign,
+        ir_bucket=ir_buckets(t, params),
+    )
+
+
+def adjusted_notional(t: Columns, params: SupervisoryParameters) -> tuple[np.ndarray, np.ndarray]:
+    """Supervisory duration (NaN outside IR and credit) and adjusted notional d (CRE52.33-36).
+
+    IR and credit: notional x SD (CRE52.34); FX: the foreign leg (CRE52.35); equity and commodity: units x
+    price, or the notional as the current value of the units (CRE52.36).
+    """
+    g = params.general
     ac = t["asset_class"]
     period = (ac == "IR") | (ac == "CREDIT")
     sd = an.supervisory_duration(
@@ -415,192 +162,170 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
     )
     sd = np.where(period, sd, np.nan)
     fx_d = an.fx_adjusted_notional(
-        t["notional_reporting"],
-        t["leg_2_reporting"],
-        t["leg_1_is_reporting"],
-        t["leg_2_is_reporting"],
+        t["notional_reporting"], t["leg_2_reporting"], t["leg_1_is_reporting"], t["leg_2_is_reporting"]
     )
-    d = np.select(
-        [period, ac == "FX"],
-        [t["notional_reporting"] * sd, fx_d],
-        t["units_value_reporting"],
-    )
+    d = np.select([period, ac == "FX"], [t["notional_reporting"] * sd, fx_d], t["units_value_reporting"])
+    return sd, d
+
+
+def supervisory_delta(t: Columns, hs: HedgingSetAssignment, params: SupervisoryParameters) -> np.ndarray:
+    """Options by the Black-Scholes form with the lambda shift (CRE52.40 and FAQ2), CDO tranches (CRE52.41),
+    +1 / -1 for everything else (CRE52.38)."""
+    g = params.general
     is_long = t["is_long"]
-    is_option = t["is_option"]
     is_tranche = ~np.isnan(t["attachment"])
-    delta = np.select(
-        [is_option, is_tranche],
-        [
-            sdelta.option_delta(
-                t["is_call"],
-                is_long,
-                t["price"],
-                t["strike"],
-                t["shift"],
-                hs.option_volatility,
-                t["t"],
-            ),
-            sdelta.tranche_delta(
-                is_long,
-                t["attachment"],
-                t["detachment"],
-                g.tranche_delta_numerator,
-                g.tranche_delta_slope,
-            ),
-        ],
-        sdelta.linear_delta(is_long),
+    option = sdelta.option_delta(
+        t["is_call"], is_long, t["price"], t["strike"], t["shift"], hs.option_volatility, t["t"]
     )
-    mf_unmargined = maturity_factor.unmargined_maturity_factor(
+    tranche = sdelta.tranche_delta(
+        is_long, t["attachment"], t["detachment"], g.tranche_delta_numerator, g.tranche_delta_slope
+    )
+    return np.select([t["is_option"], is_tranche], [option, tranche], sdelta.linear_delta(is_long))
+
+
+def maturity_factors(
+    t: Columns, code: np.ndarray, margin: MarginTerms, params: SupervisoryParameters
+) -> tuple[np.ndarray, np.ndarray]:
+    """The maturity factor of each trade and its unmargined MF (CRE52.48-53).
+
+    Unmargined: sqrt(min(M, 1)) with M floored at ten business days (CRE52.48); margined: 3/2 sqrt(MPOR / 1
+    year) from its netting set's MPOR (CRE52.52). The unmargined MF also serves the cap (CRE52.2).
+    """
+    g = params.general
+    unmargined = maturity_factor.unmargined_maturity_factor(
         t["m"], g.maturity_floor_business_days / g.business_days_per_year
     )
-    mf_margined = maturity_factor.margined_maturity_factor(
-        mpor_days, g.business_days_per_year, g.margined_mf_scale
+    margined = maturity_factor.margined_maturity_factor(
+        margin.mpor_days, g.business_days_per_year, g.margined_mf_scale
     )
-    trade_margined = margined[code]
-    mf = np.where(trade_margined, mf_margined[code], mf_unmargined)
-    # FX effective notionals are signed in the hedging set's (alphabetical) pair orientation.
-    effective = d * delta * mf * hs.fx_sign
-    effective_unmargined = d * delta * mf_unmargined * hs.fx_sign
+    return np.where(margin.margined[code], margined[code], unmargined), unmargined
 
-    e = t["e"]
+
+def ir_buckets(t: Columns, params: SupervisoryParameters) -> np.ndarray:
+    """Maturity bucket of each IR trade by its end date E (CRE52.57(3)); 0 for other asset classes.
+
+    Convention at the boundaries: E < 1 -> 1, 1 <= E <= 5 -> 2, E > 5 -> 3.
+    """
+    ir, e = params.interest_rate, t["e"]
+    bucket = np.where(e < ir.bucket_1_upper_years, 1, np.where(e <= ir.bucket_2_upper_years, 2, 3))
+    return np.where(t["asset_class"] == "IR", bucket, 0)
+
+
+# --------------------------------------------------------------------------------- hedging sets, add-ons
+
+
+@dataclass(frozen=True)
+class AddOns:
+    """Hedging-set add-ons (margined and as if unmargined) and their sums per netting set and asset class."""
+
+    groups: Groups
+    hedging_set: dict[str, np.ndarray]  # per hedging set: bucket amounts, effective notional, terms, add-on
+    hedging_set_unmargined: dict[str, np.ndarray]
+    by_asset_class: dict[str, np.ndarray]  # per netting set
+    aggregate: np.ndarray  # per netting set
+    aggregate_unmargined: np.ndarray
+
+
+def add_ons(
+    trade: TradeQuantities, code: np.ndarray, netting_sets: int, params: SupervisoryParameters,
+    options: CalculationOptions,
+) -> AddOns:  # fmt: skip
+    """Add-ons per hedging set (CRE52.55-71) summed per asset class and netting set without offset
+    (AddOn_aggregate, CRE52.25); also from the unmargined effective notionals, for the cap (CRE52.2)."""
+    hs = trade.hedging
+    groups = build_groups(
+        code, trade.asset_class, hs.key, hs.kind, hs.risk_key, hs.supervisory_factor, hs.correlation
+    )
     ir = params.interest_rate
-    bucket = np.where(
-        ac == "IR", np.where(e < ir.bucket_1_upper_years, 1, np.where(e <= ir.bucket_2_upper_years, 2, 3)), 0
-    )
-    groups = build_groups(code, ac, hs.key, hs.kind, hs.risk_key, hs.supervisory_factor, hs.correlation)
-    hs_main = hedging_set_addons(groups, bucket, hs.supervisory_factor, effective, ir, options.ir_offset)
-    hs_unmargined = hedging_set_addons(
-        groups, bucket, hs.supervisory_factor, effective_unmargined, ir, options.ir_offset
-    )
-    n_ns = len(ns)
-    by_class = asset_class_addons(groups, hs_main["addon"], n_ns)
-    addon = sum(by_class.values(), np.zeros(n_ns))
-    addon_unmargined = sum(asset_class_addons(groups, hs_unmargined["addon"], n_ns).values(), np.zeros(n_ns))
 
-    # Netting set: V, C, NICA, RC (CRE52.10-19), multiplier, PFE, EAD (CRE52.1, 52.20-23), cap (CRE52.2).
-    v = np.bincount(code, weights=t["mtm"], minlength=n_ns)
+    def per_hedging_set(effective: np.ndarray) -> dict[str, np.ndarray]:
+        return hedging_set_addons(
+            groups, trade.ir_bucket, hs.supervisory_factor, effective, ir, options.ir_offset
+        )
+
+    main = per_hedging_set(trade.effective_notional)
+    unmargined = per_hedging_set(trade.effective_notional_unmargined)
+    by_class = asset_class_addons(groups, main["addon"], netting_sets)
+    by_class_unmargined = asset_class_addons(groups, unmargined["addon"], netting_sets)
+    return AddOns(
+        groups=groups,
+        hedging_set=main,
+        hedging_set_unmargined=unmargined,
+        by_asset_class=by_class,
+        aggregate=sum(by_class.values(), np.zeros(netting_sets)),
+        aggregate_unmargined=sum(by_class_unmargined.values(), np.zeros(netting_sets)),
+    )
+
+
+# ------------------------------------------------------------------------------------------ netting set
+
+
+@dataclass(frozen=True)
+class NettingSetExposure:
+    """RC, PFE and EAD of every netting set, margined and as if unmargined (the cap)."""
+
+    v: np.ndarray
+    c: np.ndarray
+    nica: np.ndarray
+    rc: np.ndarray
+    multiplier: np.ndarray
+    pfe: np.ndarray
+    ead_margined: np.ndarray  # EAD by the set's own terms (margined formula where margined)
+    rc_unmargined: np.ndarray
+    multiplier_unmargined: np.ndarray
+    ead_unmargined: np.ndarray
+    ead: np.ndarray
+
+
+def netting_set_exposure(
+    ns: pd.DataFrame,
+    mtm: np.ndarray,
+    code: np.ndarray,
+    margined: np.ndarray,
+    addons: AddOns,
+    params: SupervisoryParameters,
+    options: CalculationOptions,
+) -> NettingSetExposure:
+    """V, C, NICA, RC (CRE52.10-19), multiplier and PFE (CRE52.20-23), EAD (CRE52.1), capped at the
+    unmargined EAD for margined sets (CRE52.2)."""
+    g = params.general
+    v = np.bincount(code, weights=mtm, minlength=len(ns))  # CRE52.10: V, sum of the MtMs
     nica = replacement_cost.net_independent_collateral(
         ns["ia_received"].to_numpy(), ns["ia_posted_unsegregated"].to_numpy()
     )
     c = replacement_cost.net_collateral(ns["vm_received"].to_numpy(), ns["vm_posted"].to_numpy(), nica)
-    th, mta = ns["threshold"].to_numpy(), ns["mta"].to_numpy()
     rc = np.where(
         margined,
-        replacement_cost.margined_replacement_cost(v, c, th, mta, nica),
+        replacement_cost.margined_replacement_cost(
+            v, c, ns["threshold"].to_numpy(), ns["mta"].to_numpy(), nica
+        ),
         replacement_cost.unmargined_replacement_cost(v, c),
     )
-    multiplier = exposure.pfe_multiplier(v - c, addon, g.multiplier_floor)
-    pfe = multiplier * addon
-    ead_main = exposure.exposure_at_default(rc, multiplier, addon, g.alpha)
+    multiplier = exposure.pfe_multiplier(v - c, addons.aggregate, g.multiplier_floor)
+    ead_margined = exposure.exposure_at_default(rc, multiplier, addons.aggregate, g.alpha)
+    # CRE52.2: the same netting set as if unmargined; C with or without VM (EBA Q&A 2023_6962).
     c_cap = nica if options.cap_vm_treatment == "eu" else c
     rc_u = np.where(margined, replacement_cost.unmargined_replacement_cost(v, c_cap), rc)
     multiplier_u = np.where(
-        margined, exposure.pfe_multiplier(v - c_cap, addon_unmargined, g.multiplier_floor), multiplier
+        margined,
+        exposure.pfe_multiplier(v - c_cap, addons.aggregate_unmargined, g.multiplier_floor),
+        multiplier,
     )
     ead_u = np.where(
-        margined, exposure.exposure_at_default(rc_u, multiplier_u, addon_unmargined, g.alpha), ead_main
+        margined,
+        exposure.exposure_at_default(rc_u, multiplier_u, addons.aggregate_unmargined, g.alpha),
+        ead_margined,
     )
-    ead = np.where(margined, np.minimum(ead_main, ead_u), ead_main)
-
-    as_of = prepared.as_of.date()
-    trade_count = np.bincount(code, minlength=n_ns)
-    rejected_count = ns["rejected_trade_count"].to_numpy()
-    netting_sets = pd.DataFrame(
-        {
-            "as_of_date": as_of,
-            "netting_set_id": ns["netting_set_id"].to_numpy(),
-            "counterparty_id": ns["counterparty_id"].to_numpy(),
-            "legal_entity": ns["legal_entity"].to_numpy(),
-            "margined": margined,
-            "cleared": ns["cleared"].to_numpy(dtype=bool),
-            "v": v,
-            "c": c,
-            "nica": nica,
-            "th": th,
-            "mta": mta,
-            "mpor_days": mpor_days,
-            "mpor_rule": mpor_rule,
-            "rc": rc,
-            "addon_ir": by_class["IR"],
-            "addon_fx": by_class["FX"],
-            "addon_credit": by_class["CREDIT"],
-            "addon_equity": by_class["EQUITY"],
-            "addon_commodity": by_class["COMMODITY"],
-            "addon_aggregate": addon,
-            "multiplier": multiplier,
-            "pfe": pfe,
-            "ead_margined": np.where(margined, ead_main, np.nan),
-            "rc_unmargined": rc_u,
-            "addon_unmargined": addon_unmargined,
-            "multiplier_unmargined": multiplier_u,
-            "ead_unmargined": ead_u,
-            "ead": ead,
-            "cap_binding": margined & (ead_u < ead_main),
-            "trade_count": trade_count,
-            "rejected_trade_count": rejected_count,
-            "complete": rejected_count == 0,
-            "regime": params.regime,
-            "parameter_version": params.version,
-        }
-    )[list(NETTING_SET_RESULT_COLUMNS)]
-
-    trade_result = pd.DataFrame(
-        {
-            "as_of_date": as_of,
-            "netting_set_id": t["netting_set_id"],
-            "trade_id": t["trade_id"],
-            "asset_class": ac,
-            "hedging_set": hs.key,
-            "hedging_set_kind": hs.kind,
-            "risk_key": hs.risk_key,
-            "ir_bucket": np.where(bucket > 0, bucket, np.nan),
-            "m": t["m"],
-            "s": t["s"],
-            "e": e,
-            "t": t["t"],
-            "notional_reporting": t["notional_reporting"],
-            "supervisory_duration": sd,
-            "adjusted_notional": d,
-            "supervisory_delta": delta,
-            "supervisory_volatility": np.where(is_option, hs.option_volatility, np.nan),
-            "supervisory_factor": hs.supervisory_factor,
-            "maturity_factor": mf,
-            "effective_notional": effective,
-            "maturity_factor_unmargined": mf_unmargined,
-            "effective_notional_unmargined": effective_unmargined,
-            "mtm": t["mtm"],
-        }
-    )[list(TRADE_RESULT_COLUMNS)]
-
-    hedging = pd.DataFrame(
-        {
-            "as_of_date": as_of,
-            "netting_set_id": ns["netting_set_id"].to_numpy()[groups.netting_set] if groups.count else [],
-            "asset_class": groups.asset_class,
-            "hedging_set": groups.key,
-            "hedging_set_kind": groups.kind,
-            "supervisory_factor": np.where(
-                np.isin(groups.asset_class, ("IR", "FX")), groups.supervisory_factor, np.nan
-            ),
-            **{
-                k: hs_main[k]
-                for k in (
-                    "d_bucket_1",
-                    "d_bucket_2",
-                    "d_bucket_3",
-                    "effective_notional",
-                    "systematic",
-                    "idiosyncratic",
-                    "addon",
-                )
-            },
-            "addon_unmargined": hs_unmargined["addon"],
-            "trade_count": groups.trade_count,
-        }
-    )[list(HEDGING_SET_RESULT_COLUMNS)]
-    return EngineResult(
-        trades=trade_result,
-        hedging_sets=hedging,
-        netting_sets=netting_sets,
-        rejected=prepared.rejected if len(prepared.rejected) else empty_rejections(),
+    return NettingSetExposure(
+        v=v,
+        c=c,
+        nica=nica,
+        rc=rc,
+        multiplier=multiplier,
+        pfe=multiplier * addons.aggregate,
+        ead_margined=ead_margined,
+        rc_unmargined=rc_u,
+        multiplier_unmargined=multiplier_u,
+        ead_unmargined=ead_u,
+        ead=np.where(margined, np.minimum(ead_margined, ead_u), ead_margined),
     )

@@ -1,0 +1,20 @@
+"""The calculation options: choices the regulation leaves to the bank, and the pipeline's policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class CalculationOptions:
+    """Choices the regulation leaves to the bank, and the pipeline's policies."""
+
+    reporting_currency: str = "USD"
+    ir_offset: bool = True  # CRE52.57(4): offset formula; False = sum of absolute bucket amounts
+    # CRE52.2 cap: "basel" keeps C (with VM) in the unmargined comparison; "eu" uses C = NICA
+    # (EBA Q&A 2023_6962 on CRR Art. 274(3)).
+    cap_vm_treatment: Literal["basel", "eu"] = "basel"
+    # A netting set missing a rejected trade is understated: "hold" leaves it out of the results
+    # (its trades listed as rejected), "flag" computes it on what passed with complete = False.
+    incomplete_netting_sets: Literal["hold", "flag"] = "hold"
