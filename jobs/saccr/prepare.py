@@ -26,13 +26,12 @@ from saccr.contract import (
 from saccr.errors import InputError
 from saccr.options import CalculationOptions
 from saccr.params import SupervisoryParameters
+from saccr.trade_rules import TradeLookups, validate_trades
 from saccr.validation import (
     Rejections,
-    TradeLookups,
     empty_rejections,
     validate_collateral,
     validate_market_data,
-    validate_trades,
     validate_valuations,
 )
 
