@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from saccr.contract import ASSET_CLASSES
 from saccr.params import InterestRate
 
 ENTITY_CLASSES = ("CREDIT", "EQUITY")
@@ -110,10 +111,11 @@ def hedging_set_addons(
     """Add-on and its inputs for every hedging set, from the trades' effective notionals D_i."""
     ac = g.asset_class
     out = _interest_rate(g, bucket, effective_notional, ir, ir_offset)
-    is_ir, is_fx = ac == "IR", ac == "FX"
+    is_ir = ac == "IR"
+    # FX: full offset inside the pair (CRE52.59); other risks: inside the hedging set (CRR Art. 280f(2)).
+    is_net = (ac == "FX") | (ac == "OTHER")
     net = np.bincount(g.hedging_set, weights=effective_notional, minlength=g.count)
-    # FX: full offset inside the pair (CRE52.59).
-    out["effective_notional"] = np.where(is_ir, out["effective_notional"], np.where(is_fx, net, np.nan))
+    out["effective_notional"] = np.where(is_ir, out["effective_notional"], np.where(is_net, net, np.nan))
     for col in ("d_bucket_1", "d_bucket_2", "d_bucket_3"):
         out[col] = np.where(is_ir, out[col], np.nan)
 
@@ -141,7 +143,7 @@ def hedging_set_addons(
     addon = np.where(
         is_ir,
         g.supervisory_factor * out["effective_notional"],
-        np.where(is_fx, g.supervisory_factor * np.abs(net), np.sqrt(systematic + idiosyncratic)),
+        np.where(is_net, g.supervisory_factor * np.abs(net), np.sqrt(systematic + idiosyncratic)),
     )
     out["addon"] = addon
     return out
@@ -152,7 +154,7 @@ def asset_class_addons(
 ) -> dict[str, np.ndarray]:
     """Sum of hedging-set add-ons per netting set and asset class (no offset across hedging sets)."""
     result = {}
-    for name in ("IR", "FX", "CREDIT", "EQUITY", "COMMODITY"):
+    for name in ASSET_CLASSES:
         mask = g.asset_class == name
         result[name] = np.bincount(
             g.netting_set[mask], weights=hedging_set_addon[mask], minlength=netting_set_count

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Final
 
-ASSET_CLASSES: Final = ("IR", "FX", "CREDIT", "EQUITY", "COMMODITY")
+# OTHER: the "other risks" category of CRR Art. 277(1)(f); regimes without it reject such trades.
+ASSET_CLASSES: Final = ("IR", "FX", "CREDIT", "EQUITY", "COMMODITY", "OTHER")
 DIRECTIONS: Final = ("LONG", "SHORT")
 OPTION_TYPES: Final = ("CALL", "PUT")
-CREDIT_QUALITIES_SINGLE_NAME: Final = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC")
+# Single-name credit quality: a rating (the CRE52.72 scale), an EU credit quality step (CRR Art. 280c(5)
+# Table 3) or a US grade (12 CFR 217.132 Table 3: investment, speculative, sub-speculative). Each regime
+# file says which of these codes it accepts and the grade each maps to ([credit.single_name_grade]).
+CREDIT_RATINGS: Final = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC")
+CREDIT_QUALITY_STEPS: Final = ("CQS1", "CQS2", "CQS3", "CQS4", "CQS5", "CQS6")
+US_CREDIT_GRADES: Final = ("IG", "SG", "SSG")
+CREDIT_QUALITIES_SINGLE_NAME: Final = CREDIT_RATINGS + CREDIT_QUALITY_STEPS + US_CREDIT_GRADES
 CREDIT_QUALITIES_INDEX: Final = ("IG", "SG")
-COMMODITY_TYPES: Final = ("ELECTRICITY", "OIL_GAS", "METALS", "AGRICULTURAL", "OTHER")
+COMMODITY_TYPES: Final = ("ELECTRICITY", "OIL_GAS", "METALS", "AGRICULTURAL", "CLIMATIC", "OTHER")
+# Counterparty of a netting set, for the alpha of regimes that set it by counterparty (empty = FINANCIAL).
+COUNTERPARTY_TYPES: Final = ("FINANCIAL", "NON_FINANCIAL", "COMMERCIAL_END_USER", "PENSION_SCHEME", "CCP")
 MARKET_DATA_KINDS: Final = ("FX", "PRICE")
 
 # column -> logical type: "str", "float", "date", "bool", "int"
@@ -44,6 +53,7 @@ TRADE_COLUMNS: Final[dict[str, str]] = {
     "basis_key": "str",
     "is_volatility": "bool",
     "quantity": "float",
+    "trade_date": "date",
 }
 VALUATION_COLUMNS: Final[dict[str, str]] = {
     "trade_id": "str",
@@ -69,6 +79,10 @@ COLLATERAL_COLUMNS: Final[dict[str, str]] = {
     "illiquid_collateral": "bool",
     "hard_to_replace": "bool",
     "mpor_override_days": "int",
+    "counterparty_type": "str",
+    "cva_exempt": "bool",
+    "vm_cash_eligible": "bool",
+    "ccp_leg_exempt": "bool",
 }
 MARKET_DATA_COLUMNS: Final[dict[str, str]] = {
     "kind": "str",
@@ -104,11 +118,30 @@ OPTIONAL_COLUMNS: Final[dict[str, frozenset[str]]] = {
             "basis_key",
             "is_volatility",
             "quantity",
+            "trade_date",
         }
     ),
     "valuations": frozenset(),
-    "collateral": frozenset({"counterparty_id", "mpor_override_days"}),
+    "collateral": frozenset(
+        {
+            "counterparty_id",
+            "mpor_override_days",
+            "counterparty_type",
+            "cva_exempt",
+            "vm_cash_eligible",
+            "ccp_leg_exempt",
+        }
+    ),
     "market_data": frozenset(),
+}
+
+# Columns added after the first version of the contract: an extract may leave them out altogether, which
+# reads as every value empty (each column's conservative default, README "Input contract").
+ADDED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "trades": ("trade_date",),
+    "valuations": (),
+    "collateral": ("counterparty_type", "cva_exempt", "vm_cash_eligible", "ccp_leg_exempt"),
+    "market_data": (),
 }
 
 REJECTED_COLUMNS: Final = ("extract", "trade_id", "netting_set_id", "field", "rule", "message")
@@ -176,6 +209,7 @@ NETTING_SET_RESULT_COLUMNS: Final = (
     "addon_credit",
     "addon_equity",
     "addon_commodity",
+    "addon_other",
     "addon_aggregate",
     "multiplier",
     "pfe",

@@ -27,6 +27,7 @@ from saccr import exposure, maturity_factor, replacement_cost
 from saccr import supervisory_delta as sdelta
 from saccr.aggregation import Groups, asset_class_addons, build_groups, hedging_set_addons
 from saccr.columns import Columns
+from saccr.errors import OptionError
 from saccr.hedging_sets import HedgingSetAssignment, assign_hedging_sets
 from saccr.mpor import margin_period_of_risk
 from saccr.options import CalculationOptions
@@ -61,6 +62,7 @@ def compute(
 
 def calculate(prepared: Prepared, params: SupervisoryParameters, options: CalculationOptions) -> EngineResult:
     """Trade-level quantities, add-ons and EAD for prepared inputs (CRE52.1-71)."""
+    check_options(params, options)
     ns, t = prepared.netting_sets, prepared.trades
     code = pd.Index(ns["netting_set_id"]).get_indexer(t["netting_set_id"])  # netting set of each trade
     margin = margin_terms(ns, params)
@@ -76,6 +78,20 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
         ),
         rejected=prepared.rejected if len(prepared.rejected) else empty_rejections(),
     )
+
+
+def check_options(params: SupervisoryParameters, options: CalculationOptions) -> None:
+    """Refuse the options the regime does not allow."""
+    if not options.ir_offset and params.interest_rate.offset_formula_only:
+        raise OptionError(
+            f"{params.regime} allows only the formula with offsets across IR maturity buckets "
+            "(CRR Art. 280a(3)): ir_offset must be true"
+        )
+
+
+def cap_vm_treatment(params: SupervisoryParameters, options: CalculationOptions) -> str:
+    """The option's reading of VM in the cap (CRE52.2), or the regime's where the option leaves it open."""
+    return options.cap_vm_treatment or params.replacement_cost.cap_vm_treatment
 
 
 # ------------------------------------------------------------------------------------------ margin
@@ -204,10 +220,12 @@ def maturity_factors(
 def ir_buckets(t: Columns, params: SupervisoryParameters) -> np.ndarray:
     """Maturity bucket of each IR trade by its end date E (CRE52.57(3)); 0 for other asset classes.
 
-    Convention at the boundaries: E < 1 -> 1, 1 <= E <= 5 -> 2, E > 5 -> 3.
+    At E = 1 the regime decides: bucket 1 under the CRR (Art. 280a(3) Table 2: "> 0 and <= 1"), bucket 2 by
+    this project's convention where the text is silent (CRE52.57(3)). E = 5 is in bucket 2 everywhere.
     """
     ir, e = params.interest_rate, t["e"]
-    bucket = np.where(e < ir.bucket_1_upper_years, 1, np.where(e <= ir.bucket_2_upper_years, 2, 3))
+    in_1 = (e <= ir.bucket_1_upper_years) if ir.bucket_1_includes_upper else (e < ir.bucket_1_upper_years)
+    bucket = np.where(in_1, 1, np.where(e <= ir.bucket_2_upper_years, 2, 3))
     return np.where(t["asset_class"] == "IR", bucket, 0)
 
 
@@ -304,7 +322,7 @@ def netting_set_exposure(
     multiplier = exposure.pfe_multiplier(v - c, addons.aggregate, g.multiplier_floor)
     ead_margined = exposure.exposure_at_default(rc, multiplier, addons.aggregate, g.alpha)
     # CRE52.2: the same netting set as if unmargined; C with or without VM (EBA Q&A 2023_6962).
-    c_cap = nica if options.cap_vm_treatment == "eu" else c
+    c_cap = nica if cap_vm_treatment(params, options) == "eu" else c
     rc_u = np.where(margined, replacement_cost.unmargined_replacement_cost(v, c_cap), rc)
     multiplier_u = np.where(
         margined,

@@ -14,3 +14,8 @@ class ParameterError(SaccrError):
 class InputError(SaccrError):
     """An input frame cannot be used at all (missing column, wrong as-of date); row-level
     problems are not raised but returned as rejected rows naming trade, field and rule."""
+
+
+class OptionError(SaccrError):
+    """A calculation option the regime does not allow (e.g. the IR no-offset formula under the CRR), or a
+    method a legal entity may not use (CRR Art. 273a thresholds)."""

@@ -1,9 +1,11 @@
 """Hedging sets, supervisory factors, correlations and option volatilities per trade.
 
-Hedging sets (CRE52.45): IR per currency, FX per currency pair, one for credit, one for equity,
-four for commodities. Basis transactions form a hedging set per pair of risk factors with the
-supervisory factor halved (CRE52.46); volatility transactions form their own hedging sets with the
-factor multiplied by five (CRE52.47). Parameters are the regime's (CRE52.72, Table 2).
+Hedging sets (CRE52.45): IR per currency, FX per currency pair, one for credit, one for equity, four for
+commodities (five under the CRR, which adds climatic conditions, Art. 277a(1)(e)); other risks (CRR Art.
+277(1)(f)) one per primary risk driver, the trade's reference_entity (Art. 277a(1)(f)). Basis transactions
+form a hedging set per pair of risk factors with the supervisory factor halved (CRE52.46); volatility
+transactions form their own hedging sets with the factor multiplied by five (CRE52.47). Parameters are the
+regime's (CRE52.72, Table 2).
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def _special_keys(prefix: str, names: np.ndarray, rows: np.ndarray, out: np.ndar
 def assign_hedging_sets(t: Columns, p: SupervisoryParameters) -> HedgingSetAssignment:
     """Assign every (validated) trade of `t` to its hedging set; vectorised over all trades."""
     ac = t["asset_class"]
-    ir, fx, cr, eq, co = (ac == name for name in ("IR", "FX", "CREDIT", "EQUITY", "COMMODITY"))
+    ir, fx, cr, eq, co, ot = (ac == name for name in ("IR", "FX", "CREDIT", "EQUITY", "COMMODITY", "OTHER"))
     basis_key = t["basis_key"]
     is_basis = pd.notna(basis_key)
     is_vol = t["is_volatility"] & ~is_basis
@@ -82,6 +84,7 @@ def assign_hedging_sets(t: Columns, p: SupervisoryParameters) -> HedgingSetAssig
     key[cr] = "CREDIT"
     key[eq] = "EQUITY"
     key[co] = _lookup(commodity_type, dict(p.commodity.hedging_set), co, None)[co]
+    _special_keys("OTHER ", t["reference_entity"], ot, key)
     # Basis sets per pair of risk factors (IR: within the currency); volatility sets per regular set.
     _special_keys("VOLATILITY ", key, is_vol, key)
     basis_names = basis_key.copy()
@@ -100,11 +103,16 @@ def assign_hedging_sets(t: Columns, p: SupervisoryParameters) -> HedgingSetAssig
         cr & is_index
     ]
     single = cr & ~is_index
-    sf[single] = _lookup(quality, dict(p.credit.single_name_supervisory_factor), single)[single]
+    # The regime's grade of the credit_quality code (a rating, CQS or US grade), then its factor (CRE52.72;
+    # CRR Art. 280c(5) Table 3; 12 CFR 217.132 Table 3).
+    grade = _lookup(quality, dict(p.credit.single_name_grade), single, None)
+    sf[single] = _lookup(grade, dict(p.credit.single_name_supervisory_factor), single)[single]
     sf[eq] = np.where(
         is_index[eq], p.equity.index_supervisory_factor, p.equity.single_name_supervisory_factor
     )
     sf[co] = _lookup(commodity_type, dict(p.commodity.supervisory_factor), co)[co]
+    if p.other is not None:  # without the category, other-risk trades are rejected before this
+        sf[ot] = p.other.supervisory_factor  # CRR Art. 280f(2): 8%
     g = p.general
     sf = sf * np.where(is_basis, g.basis_sf_multiplier, np.where(is_vol, g.volatility_sf_multiplier, 1.0))
 
@@ -123,6 +131,8 @@ def assign_hedging_sets(t: Columns, p: SupervisoryParameters) -> HedgingSetAssig
         is_index[eq], p.equity.index_option_volatility, p.equity.single_name_option_volatility
     )
     volatility[co] = _lookup(commodity_type, dict(p.commodity.option_volatility), co)[co]
+    if p.other is not None:
+        volatility[ot] = p.other.option_volatility  # CRR Art. 279a(1) Table 1: 150%
 
     risk_key = np.full(n, None, dtype=object)
     risk_key[cr | eq] = t["reference_entity"][cr | eq]

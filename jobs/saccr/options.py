@@ -11,10 +11,12 @@ class CalculationOptions:
     """Choices the regulation leaves to the bank, and the pipeline's policies."""
 
     reporting_currency: str = "USD"
-    ir_offset: bool = True  # CRE52.57(4): offset formula; False = sum of absolute bucket amounts
-    # CRE52.2 cap: "basel" keeps C (with VM) in the unmargined comparison; "eu" uses C = NICA
-    # (EBA Q&A 2023_6962 on CRR Art. 274(3)).
-    cap_vm_treatment: Literal["basel", "eu"] = "basel"
+    # CRE52.57(4): offset formula; False = sum of absolute bucket amounts (not allowed under the CRR,
+    # Art. 280a(3): OptionError).
+    ir_offset: bool = True
+    # CRE52.2 cap: "basel" keeps C (with VM) in the unmargined comparison; "eu" uses C = NICA (EBA Q&A
+    # 2023_6962 on CRR Art. 274(3)); None: the regime's own reading ([replacement_cost] of its file).
+    cap_vm_treatment: Literal["basel", "eu"] | None = None
     # A netting set missing a rejected trade is understated: "hold" leaves it out of the results
     # (its trades listed as rejected), "flag" computes it on what passed with complete = False.
     incomplete_netting_sets: Literal["hold", "flag"] = "hold"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from saccr import adjusted_notional as an
+from saccr import supervisory_delta as sdelta
 from saccr import time_parameters as tp
 from saccr.columns import Columns, columns_of, length, take
 from saccr.contract import (
@@ -161,18 +162,18 @@ def prepare(
     trade_valuation = valuation_row[ids.trade]
 
     ccy1 = t["notional_currency"]
-    lambdas = pd.Series(dict(params.interest_rate.lambda_shift), dtype=float)
     ns_all = t["netting_set_id"]
+    price = market.prices(t["underlying_id"])
     look = TradeLookups(
         rate_1=market.rate(ccy1),
         rate_2=market.rate(t["currency_2"]),
-        price=market.prices(t["underlying_id"]),
-        shift=np.where(t["asset_class"] == "IR", _lookup(lambdas, ccy1), np.nan),
+        price=price,
+        shift=option_shifts(t["asset_class"], ccy1, price, t["strike"], params),
         duplicate=ids.trade_duplicate,
         has_valuation=trade_valuation >= 0,
         has_collateral=pd.Index(col_ok["netting_set_id"]).get_indexer(ns_all) >= 0,
     )
-    trade_rej = validate_trades(t, look, day)
+    trade_rej = validate_trades(t, look, params, day)
     bad = ~_passed(trade_rej, length(t))
 
     rejected = [prior.frame, md_rej.frame(), col_rej.frame(), val_rej.frame(), trade_rej.frame()]
@@ -203,6 +204,31 @@ def prepare(
         col_ok, market, all_trade_rows, rejected_trades["netting_set_id"].value_counts()
     )
     return Prepared(as_of=day, trades=prepared_trades, netting_sets=netting_sets, rejected=rejected_frame)
+
+
+def option_shifts(
+    asset_class: np.ndarray,
+    currency: np.ndarray,
+    price: np.ndarray,
+    strike: np.ndarray,
+    params: SupervisoryParameters,
+) -> np.ndarray:
+    """The lambda of each option's P and K under the regime; NaN where the regime shifts none.
+
+    IR, per currency: the currency's lambda, for every IR option in it whatever its P and K (CRE52.40 FAQ2).
+    IR and commodity, per option: Delegated Regulation (EU) 2021/931 Art. 5(2) as amended by 2025/855.
+    """
+    ir, co = params.interest_rate, params.commodity
+    is_ir, is_co = asset_class == "IR", asset_class == "COMMODITY"
+    shift = np.full(len(asset_class), np.nan)
+    if ir.lambda_method == "per_currency":
+        lambdas = pd.Series(dict(ir.lambda_shift), dtype=float)
+        shift = np.where(is_ir, _lookup(lambdas, currency), shift)
+    elif ir.lambda_method == "per_option":
+        shift = np.where(is_ir, sdelta.ir_option_lambda(price, strike, ir.lambda_threshold), shift)
+    if co.lambda_method == "per_option":
+        shift = np.where(is_co, sdelta.commodity_option_lambda(price, strike, co.lambda_threshold), shift)
+    return shift
 
 
 @dataclass(frozen=True)
@@ -274,7 +300,7 @@ def _prepared_trades(
         "is_call": t["option_type"] == "CALL",
         "price": look.price,
         "strike": strike,
-        # CRE52.40 FAQ2: lambda belongs to the currency and shifts every IR option in it, whatever P and K.
+        # The regime's lambda of the option (option_shifts); 0 where none applies.
         "shift": np.where(np.isnan(look.shift), 0.0, look.shift),
         "attachment": t["attachment"],
         "detachment": t["detachment"],

@@ -123,6 +123,7 @@ def netting_set_frame(
             "addon_credit": a.by_asset_class["CREDIT"],
             "addon_equity": a.by_asset_class["EQUITY"],
             "addon_commodity": a.by_asset_class["COMMODITY"],
+            "addon_other": a.by_asset_class["OTHER"],
             "addon_aggregate": a.aggregate,
             "multiplier": x.multiplier,
             "pfe": x.pfe,

@@ -26,7 +26,8 @@ def option_delta(
     bought call +Phi(d1), sold call -Phi(d1), bought put -Phi(-d1), sold put +Phi(-d1).
     At T = 0 d1 takes its limit: +inf in the money, -inf out of the money, 0 at the money.
     """
-    log_moneyness = np.log((price + shift) / (strike + shift))
+    with np.errstate(divide="ignore"):  # a shifted P or K of exactly 0 gives d1 = -inf or +inf: its limit
+        log_moneyness = np.log((price + shift) / (strike + shift))
     root_t = volatility * np.sqrt(expiry)
     with np.errstate(divide="ignore", invalid="ignore"):
         d1 = (log_moneyness + 0.5 * volatility**2 * expiry) / root_t
@@ -50,3 +51,17 @@ def tranche_delta(
     """
     magnitude = numerator / ((1.0 + slope * attachment) * (1.0 + slope * detachment))
     return np.where(is_protection_bought, magnitude, -magnitude)
+
+
+def ir_option_lambda(price: np.ndarray, strike: np.ndarray, threshold: float) -> np.ndarray:
+    """Per-option shift of an interest-rate option: lambda = max(threshold - min(P, K), 0), threshold 0.10%
+    (Delegated Regulation (EU) 2021/931 Art. 5(2), as amended by 2025/855): P + lambda and K + lambda are
+    at least the threshold, so ln((P + lambda) / (K + lambda)) is defined; lambda = 0 where both exceed it."""
+    return np.maximum(threshold - np.fmin(price, strike), 0.0)
+
+
+def commodity_option_lambda(price: np.ndarray, strike: np.ndarray, threshold: float) -> np.ndarray:
+    """Per-option shift of a commodity option: lambda = max(-(1 + threshold) min(P, K), 0), threshold 0.1
+    (Delegated Regulation (EU) 2021/931 Art. 5(2) as amended by 2025/855): a negative price or strike is
+    shifted to threshold x its size above zero; lambda = 0 where both are non-negative."""
+    return np.maximum(-(1.0 + threshold) * np.fmin(price, strike), 0.0)

@@ -11,14 +11,8 @@ import numpy as np
 import pandas as pd
 
 from saccr.columns import Columns
-from saccr.contract import (
-    ASSET_CLASSES,
-    COMMODITY_TYPES,
-    CREDIT_QUALITIES_INDEX,
-    CREDIT_QUALITIES_SINGLE_NAME,
-    DIRECTIONS,
-    OPTION_TYPES,
-)
+from saccr.contract import ASSET_CLASSES, COMMODITY_TYPES, CREDIT_QUALITIES_INDEX, DIRECTIONS, OPTION_TYPES
+from saccr.params import SupervisoryParameters
 from saccr.validation import Rejections, one_of, says
 
 TEXT_FIELDS = (
@@ -41,7 +35,7 @@ class TradeLookups:
     rate_1: np.ndarray  # FX rate of notional_currency (NaN if none)
     rate_2: np.ndarray  # FX rate of currency_2
     price: np.ndarray  # PRICE of underlying_id
-    shift: np.ndarray  # lambda of the trade's currency for IR options (NaN if none configured)
+    shift: np.ndarray  # the regime's lambda of an option's P and K (NaN where none applies)
     duplicate: np.ndarray  # the trade_id appears on more than one trade row
     has_valuation: np.ndarray
     has_collateral: np.ndarray
@@ -53,6 +47,7 @@ class TradeView:
 
     t: Columns
     look: TradeLookups
+    params: SupervisoryParameters
     day: np.datetime64
     empty: dict[str, np.ndarray]  # text column -> value missing
     ir: np.ndarray
@@ -60,37 +55,44 @@ class TradeView:
     credit: np.ndarray
     equity: np.ndarray
     commodity: np.ndarray
+    other: np.ndarray
     is_option: np.ndarray
     has_quantity: np.ndarray
 
     @classmethod
-    def of(cls, t: Columns, look: TradeLookups, as_of: pd.Timestamp) -> TradeView:
+    def of(
+        cls, t: Columns, look: TradeLookups, params: SupervisoryParameters, as_of: pd.Timestamp
+    ) -> TradeView:
         ac = t["asset_class"]
-        ir, fx, cr, eq, co = (ac == a for a in ASSET_CLASSES)
         empty = {name: pd.isna(t[name]) for name in TEXT_FIELDS}
         return cls(
             t=t,
             look=look,
+            params=params,
             day=np.datetime64(as_of, "ns"),
             empty=empty,
-            ir=ir,
-            fx=fx,
-            credit=cr,
-            equity=eq,
-            commodity=co,
+            ir=ac == "IR",
+            fx=ac == "FX",
+            credit=ac == "CREDIT",
+            equity=ac == "EQUITY",
+            commodity=ac == "COMMODITY",
+            other=ac == "OTHER",
             is_option=~empty["option_type"],
             has_quantity=~np.isnan(t["quantity"]),
         )
 
 
-def validate_trades(t: Columns, look: TradeLookups, as_of: pd.Timestamp) -> Rejections:
-    """Trade rules: enumerations, fields each product needs, positive amounts, date order.
+def validate_trades(
+    t: Columns, look: TradeLookups, params: SupervisoryParameters, as_of: pd.Timestamp
+) -> Rejections:
+    """Trade rules: enumerations, fields each product needs, positive amounts, date order, and what the
+    regime of `params` accepts (its asset classes, credit qualities, option shifts).
 
     Text columns hold None for an empty value (the engine normalises "" before calling this). The rules are
     grouped by what they check; each group names the paragraph that needs the fields it checks.
     """
     r = Rejections("trades", t["trade_id"], t["netting_set_id"])
-    v = TradeView.of(t, look, as_of)
+    v = TradeView.of(t, look, params, as_of)
     for rules in (
         _identity_rules,
         _notional_rules,
@@ -121,6 +123,12 @@ def _identity_rules(r: Rejections, v: TradeView) -> None:
         "asset_class",
         "enumeration",
         says("unknown asset class '", ac, f"' (expected one of {', '.join(ASSET_CLASSES)})"),
+    )
+    r.add(
+        v.other & (v.params.other is None),
+        "asset_class",
+        "not_in_regime",
+        f"asset class OTHER (CRR Art. 277(1)(f)) does not exist under {v.params.regime}",
     )
     r.add(
         ~one_of(v.t["direction"], DIRECTIONS), "direction", "enumeration", "direction must be LONG or SHORT"
@@ -192,33 +200,46 @@ def _fx_rules(r: Rejections, v: TradeView) -> None:
 
 
 def _entity_rules(r: Rejections, v: TradeView) -> None:
-    """Credit and equity name an entity; credit has a quality (CRE52.61, CRE52.72)."""
+    """Credit and equity name an entity (CRE52.61, CRE52.66), other risks their primary risk driver (CRR
+    Art. 277a(1)(f)); credit has a quality the regime knows (CRE52.72; CRR Art. 280c(5); 12 CFR 217.132
+    Table 3)."""
     t = v.t
-    named = v.credit | v.equity
+    entity_class = v.credit | v.equity
     is_index_null = np.isnan(t["is_index"])
     is_index = t["is_index"] == 1.0
     r.add(
-        named & v.empty["reference_entity"],
+        entity_class & v.empty["reference_entity"],
         "reference_entity",
         "required_for_product",
         "credit and equity trades need reference_entity",
     )
-    r.add(named & is_index_null, "is_index", "required_for_product", "credit and equity trades need is_index")
+    r.add(
+        v.other & v.empty["reference_entity"],
+        "reference_entity",
+        "required_for_product",
+        "other-risk trades need reference_entity (their primary risk driver, which sets the hedging set)",
+    )
+    r.add(
+        entity_class & is_index_null,
+        "is_index",
+        "required_for_product",
+        "credit and equity trades need is_index",
+    )
     quality = t["credit_quality"]
+    single_name_codes = tuple(v.params.credit.single_name_grade)
     good_quality = np.where(
-        is_index, one_of(quality, CREDIT_QUALITIES_INDEX), one_of(quality, CREDIT_QUALITIES_SINGLE_NAME)
+        is_index, one_of(quality, CREDIT_QUALITIES_INDEX), one_of(quality, single_name_codes)
+    )
+    single_name_message = (
+        f"single-name credit_quality must be one of {', '.join(single_name_codes)} under {v.params.regime}"
     )
     r.add(
         v.credit & ~is_index_null & ~good_quality,
         "credit_quality",
         "enumeration",
-        lambda rows: np.where(
-            is_index[rows],
-            "index credit_quality must be IG or SG",
-            "single-name credit_quality must be one of AAA, AA, A, BBB, BB, B, CCC",
-        ),
+        lambda rows: np.where(is_index[rows], "index credit_quality must be IG or SG", single_name_message),
     )
-    _reject_inconsistent_entities(r, t, named)
+    _reject_inconsistent_entities(r, t, entity_class)
 
 
 def _commodity_rules(r: Rejections, v: TradeView) -> None:
@@ -296,18 +317,25 @@ def _option_rules(r: Rejections, v: TradeView) -> None:
 
 
 def _option_price_rules(r: Rejections, v: TradeView) -> None:
-    """ln(P / K) needs P, K > 0; for IR options the currency's lambda shifts both (CRE52.40 FAQ2)."""
+    """ln(P / K) needs P, K > 0 unless the regime shifts both by lambda: per currency for IR options (CRE52.40
+    FAQ2), per option for IR and commodity options (Delegated Regulation (EU) 2021/931 Art. 5)."""
     look, strike = v.look, v.t["strike"]
+    ir, co = v.params.interest_rate.lambda_method, v.params.commodity.lambda_method
+    shifted_class = (v.ir & (ir != "none")) | (v.commodity & (co != "none"))
     not_positive = v.is_option & (np.fmin(look.price, strike) <= 0)
     r.add(
-        not_positive & ~v.ir,
+        not_positive & ~shifted_class,
         "strike",
         "non_positive_price_or_strike",
-        "P or K <= 0: the lambda shift applies to interest-rate options only",
+        f"P or K <= 0 and {v.params.regime} shifts no option of this asset class by lambda",
     )
-    shifted_ok = (look.price + look.shift > 0) & (strike + look.shift > 0)
+    p, k = look.price + look.shift, strike + look.shift
+    per_option = (v.ir & (ir == "per_option")) | (v.commodity & (co == "per_option"))
+    # A per-option lambda leaves P + lambda or K + lambda at 0 only where the other is positive: d1 is then
+    # -inf or +inf, the formula's limit (saccr.supervisory_delta.option_delta).
+    shifted_ok = np.where(per_option, (p >= 0) & (k >= 0) & (p + k > 0), (p > 0) & (k > 0))
     r.add(
-        not_positive & v.ir & ~shifted_ok,
+        not_positive & shifted_class & ~shifted_ok,
         "strike",
         "lambda_shift_missing",
         says("P or K <= 0 and no sufficient lambda shift configured for ", v.t["notional_currency"]),

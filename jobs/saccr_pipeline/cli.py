@@ -129,8 +129,8 @@ def _add_compute(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--cap-vm-treatment",
         choices=("basel", "eu"),
-        default="basel",
-        help="C in the unmargined cap: basel keeps VM, eu uses NICA only (default basel)",
+        default=None,
+        help="C in the unmargined cap: basel keeps VM, eu uses NICA only (default: the regime's reading)",
     )
     p.add_argument(
         "--incomplete-netting-sets",

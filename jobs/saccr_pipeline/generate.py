@@ -91,6 +91,7 @@ COMMODITIES = (
     ("COFFEE", "AGRICULTURAL", "CMD.COFFEE.ICE", "USD", 2.2, 0.02),
     ("CARBON_EUA", "OTHER", "CMD.CARBON_EUA.ICE", "EUR", 70.0, 0.04),
     ("FREIGHT", "OTHER", "CMD.FREIGHT.BALTIC", "USD", 1500.0, 0.03),
+    ("WEATHER_HDD", "CLIMATIC", "CMD.WEATHER_HDD.CME", "USD", 1200.0, 0.01),  # CRR Art. 277a(1)(e)
 )
 # (basis_key, commodity, commodity_type, currency)
 COMMODITY_BASIS = (
@@ -177,6 +178,7 @@ def _series(
     trades["_arrival"] = np.zeros(n_trades, dtype=np.int64)
     if len(days) > 1:
         trades = _add_arrivals(trades, days, sizes, cat, seed, n_trades)
+    trades["trade_date"] = _trade_dates(np.random.default_rng([seed, 11]), trades, days)
     terms = _collateral_terms(rng, sizes, reporting_currency)
     yield from _daily_extracts(trades, terms, cat, days, seed, reporting_currency)
 
@@ -196,6 +198,19 @@ def _add_arrivals(
             new[name] = new[name] + shift
     new["_arrival"] = arrival
     return {name: np.concatenate([trades[name], new[name]]) for name in trades}
+
+
+def _trade_dates(rng: np.random.Generator, trades: Columns, days: list[np.datetime64]) -> np.ndarray:
+    """When each trade was entered: a trade of the first date up to five years earlier (a spot-starting
+    IR or credit trade two days before its start), an arrival on its booking date."""
+    n = trades["trade_id"].size
+    start = trades["start_date"]
+    spot = ~np.isnat(start) & (start <= days[0])
+    booked = days[0] - rng.integers(0, 5 * 365, n).astype("timedelta64[D]")
+    first = np.where(spot, np.minimum(start - np.timedelta64(2, "D"), days[0]), booked)
+    return np.where(trades["_arrival"] > 0, np.asarray(days)[trades["_arrival"]], first).astype(
+        "datetime64[D]"
+    )
 
 
 def _netting_set_sizes(rng: np.random.Generator, n_trades: int, n_sets: int) -> np.ndarray:
@@ -648,8 +663,28 @@ def _collateral_terms(rng: np.random.Generator, sizes: np.ndarray, reporting_cur
                 rng.uniform(0.001, 0.005, n),
                 0.0,
             ),
+            **_counterparty_terms(rng, margined, cleared),
         }
     )
+
+
+def _counterparty_terms(rng: np.random.Generator, margined: np.ndarray, cleared: np.ndarray) -> Columns:
+    """Who the counterparty is, for the regimes' alpha (counterparty_type, cva_exempt) and the leverage
+    exposure (vm_cash_eligible, ccp_leg_exempt); some left empty, which reads as the conservative default."""
+    n = margined.size
+    kind = _choice(rng, (("FINANCIAL", .55), ("NON_FINANCIAL", .22), ("PENSION_SCHEME", .08),
+                         ("COMMERCIAL_END_USER", .07), (None, .08)), n)  # fmt: skip
+    kind[cleared] = "CCP"
+    end_user = np.isin(kind, ["NON_FINANCIAL", "PENSION_SCHEME", "COMMERCIAL_END_USER"])
+    exempt = np.where(end_user, rng.random(n) < 0.8, np.where(rng.random(n) < 0.1, np.nan, 0.0))
+    eligible = np.where(margined, np.where(rng.random(n) < 0.7, 1.0, 0.0), np.nan)
+    ccp_leg = np.where(cleared, np.where(rng.random(n) < 0.5, 1.0, 0.0), np.nan)
+    return {
+        "counterparty_type": kind,
+        "cva_exempt": exempt,
+        "vm_cash_eligible": eligible,
+        "ccp_leg_exempt": ccp_leg,
+    }
 
 
 def _collateral(
@@ -689,6 +724,11 @@ def _collateral(
             "illiquid_collateral": pd.array(terms["illiquid_collateral"].to_numpy(), dtype="boolean"),
             "hard_to_replace": pd.array(terms["hard_to_replace"].to_numpy(), dtype="boolean"),
             "mpor_override_days": pd.array(terms["mpor_override_days"].to_numpy(), dtype="Int64"),
+            "counterparty_type": terms["counterparty_type"].to_numpy(dtype=object),
+            **{
+                name: pd.arrays.BooleanArray(terms[name].to_numpy() == 1.0, np.isnan(terms[name].to_numpy()))
+                for name in ("cva_exempt", "vm_cash_eligible", "ccp_leg_exempt")
+            },
         },
         columns=list(COLLATERAL_COLUMNS),
     )

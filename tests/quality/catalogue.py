@@ -224,6 +224,16 @@ def fractional_day_count(cat: Catalogue) -> None:
 
 
 @case
+def unknown_counterparty_type(cat: Catalogue) -> None:
+    _collateral_case(cat, "collateral: counterparty_type BANK", "enumeration", "counterparty_type", "BANK")
+
+
+@case
+def cva_exempt_not_true_false(cat: Catalogue) -> None:
+    _collateral_case(cat, "collateral: cva_exempt 'yes'", "not_a_boolean", "cva_exempt", "yes")
+
+
+@case
 def duplicated_collateral(cat: Catalogue) -> None:
     _collateral_case(cat, "collateral: netting set delivered twice", "duplicate_key", "netting_set_id", None)
 
@@ -267,6 +277,7 @@ def market_data_rows(cat: Catalogue) -> None:
 IRS, FX_FORWARD, COMMODITY = _plain("IR", "IRS"), _plain("FX", "FX_FORWARD"), _plain("COMMODITY")
 FX_LINEAR = _plain("FX", "FX_FORWARD", "FX_SWAP", "NDF")
 YESTERDAY = (AS_OF - dt.timedelta(days=1)).isoformat()
+TOMORROW = (AS_OF + dt.timedelta(days=1)).isoformat()
 
 
 def _single_name(t: pd.DataFrame) -> pd.Series:
@@ -315,7 +326,7 @@ TRADE_CASES: list[tuple[str, Callable[[pd.DataFrame], pd.Series], Values, tuple[
     ("option type CALLS", _option, {"option_type": "CALLS"}, (("enumeration", "option_type"),)),
     ("tranche attachment = detachment", _tranche, lambda r: {"attachment": r["detachment"]},
      (("tranche_bounds", "attachment"),)),
-    ("single-name credit quality IG", _single_name, {"credit_quality": "IG"},
+    ("single-name credit quality CQS7", _single_name, {"credit_quality": "CQS7"},
      (("enumeration", "credit_quality"),)),
     ("credit reference entity missing", _single_name, {"reference_entity": ""},
      (("required_for_product", "reference_entity"),)),
@@ -331,6 +342,9 @@ TRADE_CASES: list[tuple[str, Callable[[pd.DataFrame], pd.Series], Values, tuple[
     ("basis and volatility at once", _ir_basis, {"is_volatility": "true"},
      (("unsupported_combination", "basis_key"),)),
     ("notional 500bn (plausibility warning only)", IRS, {"notional": "5e11"}, ()),
+    ("trade_date 2024/01/15 (not ISO)", IRS, {"trade_date": "2024/01/15"}, (("not_a_date", "trade_date"),)),
+    ("trade entered after the as-of date", IRS, {"trade_date": TOMORROW},
+     (("trade_date_after_as_of", "trade_date"),)),
 ]  # fmt: skip
 
 

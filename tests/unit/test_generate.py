@@ -11,8 +11,9 @@ import pytest
 from saccr.contract import (
     ASSET_CLASSES,
     COMMODITY_TYPES,
+    COUNTERPARTY_TYPES,
     CREDIT_QUALITIES_INDEX,
-    CREDIT_QUALITIES_SINGLE_NAME,
+    CREDIT_RATINGS,
     EXTRACTS,
 )
 from saccr_pipeline.extracts import ENGINE_DTYPES
@@ -22,6 +23,9 @@ AS_OF = dt.date(2025, 3, 31)
 DAY = pd.Timestamp(AS_OF)
 # conf/regimes/bcbs_cre52.toml [interest_rate.lambda_shift]
 LAMBDA = {"EUR": 0.01, "CHF": 0.01, "JPY": 0.005, "DKK": 0.01, "SEK": 0.01}
+# The generated book is valid under every regime, BCBS included: no trade of the CRR's "other risks"
+# category and single-name qualities as ratings (not CRR credit quality steps or US grades).
+BCBS_ASSET_CLASSES = tuple(a for a in ASSET_CLASSES if a != "OTHER")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +86,7 @@ def test_every_currency_has_a_rate_and_every_underlying_a_price(
 
 def test_mix_of_asset_classes_and_directions(trades: pd.DataFrame) -> None:
     share = trades["asset_class"].value_counts(normalize=True)
-    assert set(share.index) == set(ASSET_CLASSES)
+    assert set(share.index) == set(BCBS_ASSET_CLASSES)
     assert share["IR"] == pytest.approx(0.50, abs=0.03) and share["FX"] == pytest.approx(0.20, abs=0.03)
     assert share["COMMODITY"] == pytest.approx(0.08, abs=0.02)
     assert trades["direction"].value_counts(normalize=True)["LONG"] == pytest.approx(0.5, abs=0.03)
@@ -114,7 +118,7 @@ def test_swaptions_settle_physically_or_in_cash(trades: pd.DataFrame) -> None:
 def test_every_kind_of_option(trades: pd.DataFrame, price_of: pd.Series) -> None:
     options = trades.loc[trades["option_type"].notna()]
     kinds = options.groupby(["asset_class", "option_type", "direction"]).size()
-    assert len(kinds) == len(ASSET_CLASSES) * 2 * 2  # calls and puts, bought and sold, in every class
+    assert len(kinds) == len(BCBS_ASSET_CLASSES) * 2 * 2  # calls and puts, bought and sold, in every class
     assert {"SWAPTION", "CAP", "FLOOR", "FX_OPTION", "CDX_OPTION", "ITRAXX_OPTION", "EQ_OPTION"} <= set(
         options["product"]
     )
@@ -143,7 +147,7 @@ def test_credit_names_tranches_and_baskets(trades: pd.DataFrame) -> None:
     credit = trades.loc[trades["asset_class"] == "CREDIT"]
     single = credit.loc[~credit["is_index"].astype(bool)]
     index = credit.loc[credit["is_index"].astype(bool)]
-    assert set(single["credit_quality"]) == set(CREDIT_QUALITIES_SINGLE_NAME)
+    assert set(single["credit_quality"]) == set(CREDIT_RATINGS)
     assert set(index["credit_quality"]) == set(CREDIT_QUALITIES_INDEX)
     per_entity = credit.groupby("reference_entity")[["credit_quality", "is_index"]].nunique()
     assert (per_entity == 1).all().all()
@@ -239,6 +243,22 @@ def test_rejects_impossible_requests() -> None:
         generate(AS_OF, 10, 11, seed=1)
     with pytest.raises(ValueError, match="reporting currency 'XAU'"):
         generate(AS_OF, 10, 1, seed=1, reporting_currency="XAU")
+
+
+def test_counterparties_and_trade_dates(sample: dict[str, pd.DataFrame], trades: pd.DataFrame) -> None:
+    """The columns the regimes' alpha and the leverage exposure read: a mix of counterparty types (cleared
+    sets face a CCP, some rows left empty), CVA exemption mostly for end users, and trade dates on or before
+    the as-of date."""
+    coll = sample["collateral"]
+    kinds = coll["counterparty_type"]
+    assert set(kinds.dropna()) == set(COUNTERPARTY_TYPES) and kinds.isna().any()
+    assert (kinds[coll["cleared"].astype(bool)] == "CCP").all()
+    end_user = kinds.isin(["NON_FINANCIAL", "PENSION_SCHEME", "COMMERCIAL_END_USER"])
+    assert coll.loc[end_user, "cva_exempt"].mean() > 0.5 > coll.loc[~end_user, "cva_exempt"].mean()
+    assert coll.loc[~coll["margined"].astype(bool), "vm_cash_eligible"].isna().all()
+    assert coll.loc[coll["cleared"].astype(bool), "ccp_leg_exempt"].notna().all()
+    assert (trades["trade_date"] <= DAY).all() and trades["trade_date"].notna().all()
+    assert trades["trade_date"].min() < DAY - pd.Timedelta(days=3 * 365)
 
 
 def test_other_reporting_currency() -> None:
