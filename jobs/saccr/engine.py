@@ -26,9 +26,11 @@ from saccr import adjusted_notional as an
 from saccr import exposure, maturity_factor, replacement_cost
 from saccr import supervisory_delta as sdelta
 from saccr.aggregation import Groups, asset_class_addons, build_groups, hedging_set_addons
+from saccr.alpha import legacy_trade_count, netting_set_alpha
 from saccr.columns import Columns
 from saccr.errors import OptionError
 from saccr.hedging_sets import HedgingSetAssignment, assign_hedging_sets
+from saccr.leverage import leverage_exposure
 from saccr.mpor import margin_period_of_risk
 from saccr.options import CalculationOptions
 from saccr.params import SupervisoryParameters
@@ -65,16 +67,24 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
     check_options(params, options)
     ns, t = prepared.netting_sets, prepared.trades
     code = pd.Index(ns["netting_set_id"]).get_indexer(t["netting_set_id"])  # netting set of each trade
+    as_of = prepared.as_of.date()
     margin = margin_terms(ns, params)
     trade = trade_quantities(t, code, margin, params)
     addons = add_ons(trade, code, len(ns), params, options)
-    netting = netting_set_exposure(ns, t["mtm"], code, margin.margined, addons, params, options)
-    as_of = prepared.as_of.date()
+    alpha = netting_set_alpha(
+        ns["counterparty_type"].to_numpy(dtype=object),
+        ns["cva_exempt"].to_numpy(dtype=bool),
+        legacy_trade_count(t["trade_date"], code, len(ns), params),
+        as_of,
+        params,
+    )
+    netting = netting_set_exposure(ns, t["mtm"], code, margin.margined, addons, alpha.alpha, params, options)
+    leverage = leverage_exposure(ns, netting.v, margin.margined, addons.aggregate, params)
     return EngineResult(
         trades=trade_frame(as_of, t, trade),
         hedging_sets=hedging_set_frame(as_of, ns["netting_set_id"].to_numpy(), addons),
         netting_sets=netting_set_frame(
-            as_of, ns, margin, addons, netting, np.bincount(code, minlength=len(ns)), params
+            as_of, ns, margin, addons, netting, alpha, leverage, np.bincount(code, minlength=len(ns)), params
         ),
         rejected=prepared.rejected if len(prepared.rejected) else empty_rejections(),
     )
@@ -301,11 +311,12 @@ def netting_set_exposure(
     code: np.ndarray,
     margined: np.ndarray,
     addons: AddOns,
+    alpha: np.ndarray,
     params: SupervisoryParameters,
     options: CalculationOptions,
 ) -> NettingSetExposure:
-    """V, C, NICA, RC (CRE52.10-19), multiplier and PFE (CRE52.20-23), EAD (CRE52.1), capped at the
-    unmargined EAD for margined sets (CRE52.2)."""
+    """V, C, NICA, RC (CRE52.10-19), multiplier and PFE (CRE52.20-23), EAD = alpha x (RC + PFE) with each
+    set's alpha (CRE52.1; saccr.alpha), capped at the unmargined EAD for margined sets (CRE52.2)."""
     g = params.general
     v = np.bincount(code, weights=mtm, minlength=len(ns))  # CRE52.10: V, sum of the MtMs
     nica = replacement_cost.net_independent_collateral(
@@ -320,7 +331,7 @@ def netting_set_exposure(
         replacement_cost.unmargined_replacement_cost(v, c),
     )
     multiplier = exposure.pfe_multiplier(v - c, addons.aggregate, g.multiplier_floor)
-    ead_margined = exposure.exposure_at_default(rc, multiplier, addons.aggregate, g.alpha)
+    ead_margined = exposure.exposure_at_default(rc, multiplier, addons.aggregate, alpha)
     # CRE52.2: the same netting set as if unmargined; C with or without VM (EBA Q&A 2023_6962).
     c_cap = nica if cap_vm_treatment(params, options) == "eu" else c
     rc_u = np.where(margined, replacement_cost.unmargined_replacement_cost(v, c_cap), rc)
@@ -331,7 +342,7 @@ def netting_set_exposure(
     )
     ead_u = np.where(
         margined,
-        exposure.exposure_at_default(rc_u, multiplier_u, addons.aggregate_unmargined, g.alpha),
+        exposure.exposure_at_default(rc_u, multiplier_u, addons.aggregate_unmargined, alpha),
         ead_margined,
     )
     return NettingSetExposure(

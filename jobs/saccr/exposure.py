@@ -18,7 +18,8 @@ def pfe_multiplier(v_minus_c: np.ndarray, addon: np.ndarray, floor: float) -> np
 
 
 def exposure_at_default(
-    rc: np.ndarray, multiplier: np.ndarray, addon: np.ndarray, alpha: float
+    rc: np.ndarray, multiplier: np.ndarray, addon: np.ndarray, alpha: float | np.ndarray
 ) -> np.ndarray:
-    """EAD = alpha x (RC + PFE), PFE = multiplier x AddOn_aggregate (CRE52.1, CRE52.20)."""
+    """EAD = alpha x (RC + PFE), PFE = multiplier x AddOn_aggregate (CRE52.1, CRE52.20); alpha per netting
+    set where the regime sets it by counterparty (saccr.alpha)."""
     return alpha * (rc + multiplier * addon)

@@ -18,6 +18,7 @@ from saccr import supervisory_delta as sdelta
 from saccr import time_parameters as tp
 from saccr.columns import Columns, columns_of, length, take
 from saccr.contract import (
+    ADDED_COLUMNS,
     COLLATERAL_COLUMNS,
     MARKET_DATA_COLUMNS,
     REJECTED_COLUMNS,
@@ -47,10 +48,17 @@ class Prepared:
     rejected: pd.DataFrame
 
 
-def _require_columns(frame: pd.DataFrame, columns: dict[str, str], extract: str) -> None:
+def _require_columns(frame: pd.DataFrame, columns: dict[str, str], extract: str) -> pd.DataFrame:
+    """`frame` with every contract column: a column added to the contract later (ADDED_COLUMNS) may be
+    absent and reads as empty; any other missing column is an InputError."""
     missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(f"{extract}: missing columns {missing}")
+    absent = [c for c in missing if c in ADDED_COLUMNS[extract]]
+    if len(absent) < len(missing):
+        raise InputError(f"{extract}: missing columns {[c for c in missing if c not in absent]}")
+    if not absent:
+        return frame
+    empty = {"str": None, "float": np.nan, "int": np.nan, "bool": np.nan, "date": pd.NaT}
+    return frame.assign(**{c: empty[columns[c]] for c in absent})
 
 
 def _lookup(table: pd.Series, keys: np.ndarray) -> np.ndarray:
@@ -130,13 +138,10 @@ def prepare(
     prior_rejections: pd.DataFrame | None = None,
 ) -> Prepared:
     """Check the inputs row by row, convert amounts to the reporting currency, derive M, S, E, T."""
-    for frame, contract, name in (
-        (trades, TRADE_COLUMNS, "trades"),
-        (valuations, VALUATION_COLUMNS, "valuations"),
-        (collateral, COLLATERAL_COLUMNS, "collateral"),
-        (market_data, MARKET_DATA_COLUMNS, "market_data"),
-    ):
-        _require_columns(frame, contract, name)
+    trades = _require_columns(trades, TRADE_COLUMNS, "trades")
+    valuations = _require_columns(valuations, VALUATION_COLUMNS, "valuations")
+    collateral = _require_columns(collateral, COLLATERAL_COLUMNS, "collateral")
+    market_data = _require_columns(market_data, MARKET_DATA_COLUMNS, "market_data")
     day = pd.Timestamp(as_of)
     ccy = options.reporting_currency
 
@@ -311,6 +316,7 @@ def _prepared_trades(
         "commodity": t["commodity"],
         "basis_key": t["basis_key"],
         "is_volatility": t["is_volatility"] == 1.0,
+        "trade_date": t["trade_date"],
         "mtm": mtm,
     }
 
@@ -345,6 +351,14 @@ def _prepared_netting_sets(
             "illiquid_collateral": col["illiquid_collateral"] == 1.0,
             "hard_to_replace": col["hard_to_replace"] == 1.0,
             "mpor_override_days": col["mpor_override_days"],
+            # Empty reads as the conservative default: a financial counterparty, not CVA-exempt, no VM
+            # recognised in the leverage exposure, the CCP leg counted (README "Input contract").
+            "counterparty_type": np.where(
+                pd.isna(col["counterparty_type"]), "FINANCIAL", col["counterparty_type"]
+            ),
+            "cva_exempt": col["cva_exempt"] == 1.0,
+            "vm_cash_eligible": col["vm_cash_eligible"] == 1.0,
+            "ccp_leg_exempt": col["ccp_leg_exempt"] == 1.0,
             "input_trade_count": pd.Series(ns, dtype=object)
             .map(trade_rows)
             .fillna(0)

@@ -14,7 +14,9 @@ from saccr.contract import HEDGING_SET_RESULT_COLUMNS, NETTING_SET_RESULT_COLUMN
 from saccr.params import SupervisoryParameters
 
 if TYPE_CHECKING:
+    from saccr.alpha import AlphaApplied
     from saccr.engine import AddOns, MarginTerms, NettingSetExposure, TradeQuantities
+    from saccr.leverage import LeverageExposure
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ def netting_set_frame(
     margin: MarginTerms,
     a: AddOns,
     x: NettingSetExposure,
+    alpha: AlphaApplied,
+    lr: LeverageExposure,
     trade_count: np.ndarray,
     params: SupervisoryParameters,
 ) -> pd.DataFrame:
@@ -107,6 +111,7 @@ def netting_set_frame(
             "as_of_date": as_of,
             "netting_set_id": ns["netting_set_id"].to_numpy(),
             "counterparty_id": ns["counterparty_id"].to_numpy(),
+            "counterparty_type": ns["counterparty_type"].to_numpy(),
             "legal_entity": ns["legal_entity"].to_numpy(),
             "margined": margined,
             "cleared": ns["cleared"].to_numpy(dtype=bool),
@@ -134,6 +139,11 @@ def netting_set_frame(
             "ead_unmargined": x.ead_unmargined,
             "ead": x.ead,
             "cap_binding": margined & (x.ead_unmargined < x.ead_margined),
+            "alpha_applied": alpha.alpha,
+            "alpha_reason": alpha.reason,
+            "lr_rc": lr.rc,
+            "lr_pfe": lr.pfe,
+            "lr_exposure": lr.exposure,
             "trade_count": trade_count,
             "rejected_trade_count": rejected_count,
             "complete": rejected_count == 0,

@@ -97,6 +97,7 @@ def validate_trades(
         _identity_rules,
         _notional_rules,
         _maturity_rules,
+        _trade_date_rules,
         _period_rules,
         _fx_rules,
         _entity_rules,
@@ -162,6 +163,17 @@ def _maturity_rules(r: Rejections, v: TradeView) -> None:
             maturity.astype("datetime64[D]"),
             f" is before the as-of date {v.day.astype('datetime64[D]')}",
         ),
+    )
+
+
+def _trade_date_rules(r: Rejections, v: TradeView) -> None:
+    """The date the trade was entered (optional; the PRA's transition from 2027 reads it) is not after the
+    as-of date."""
+    r.add(
+        v.t["trade_date"] > v.day,
+        "trade_date",
+        "trade_date_after_as_of",
+        "trade_date is after the as-of date",
     )
 
 

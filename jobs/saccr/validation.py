@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from saccr.columns import Columns
-from saccr.contract import MARKET_DATA_KINDS, REJECTED_COLUMNS
+from saccr.contract import COUNTERPARTY_TYPES, MARKET_DATA_KINDS, REJECTED_COLUMNS
 
 Message = Callable[[np.ndarray], np.ndarray]
 
@@ -147,6 +147,19 @@ def validate_collateral(col: Columns, has_rate: np.ndarray) -> Rejections:
     r.add(disputes < 0, "disputes", "non_negative", "disputes must be >= 0")
     override = col["mpor_override_days"]
     r.add(override < 1, "mpor_override_days", "positive", "mpor_override_days must be >= 1 when given")
+    kind = col["counterparty_type"]
+    r.add(
+        ~blank(kind) & ~one_of(kind, COUNTERPARTY_TYPES),
+        "counterparty_type",
+        "enumeration",
+        f"counterparty_type must be one of {', '.join(COUNTERPARTY_TYPES)} or empty (= FINANCIAL)",
+    )
+    r.add(
+        (col["ccp_leg_exempt"] == 1.0) & (col["cleared"] == 0.0),
+        "ccp_leg_exempt",
+        "not_for_product",
+        "ccp_leg_exempt applies to cleared netting sets only (a clearing member's trades with a QCCP)",
+    )
     return r
 
 
