@@ -107,8 +107,13 @@ def hedging_set_addons(
     effective_notional: np.ndarray,
     ir: InterestRate,
     ir_offset: bool,
+    entity_offset: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Add-on and its inputs for every hedging set, from the trades' effective notionals D_i."""
+    """Add-on and its inputs for every hedging set, from the trades' effective notionals D_i.
+
+    `entity_offset` False: credit, equity and commodity hedging sets add the absolute entity / type add-ons
+    without the correlation terms (simplified SA-CCR, CRR Art. 281(2)).
+    """
     ac = g.asset_class
     out = _interest_rate(g, bucket, effective_notional, ir, ir_offset)
     is_ir = ac == "IR"
@@ -137,13 +142,17 @@ def hedging_set_addons(
     systematic = np.where(is_commodity, (rho_hs * plain_sum) ** 2, rho_sum**2)
     idiosyncratic = np.where(is_commodity, (1.0 - rho_hs**2) * square_sum, idio_entity)
     entity_based = is_commodity | is_entity
-    out["systematic"] = np.where(entity_based, systematic, np.nan)
-    out["idiosyncratic"] = np.where(entity_based, idiosyncratic, np.nan)
+    out["systematic"] = np.where(entity_based & entity_offset, systematic, np.nan)
+    out["idiosyncratic"] = np.where(entity_based & entity_offset, idiosyncratic, np.nan)
+    if entity_offset:
+        entity_based_addon = np.sqrt(systematic + idiosyncratic)
+    else:
+        entity_based_addon = np.bincount(ehs, weights=np.abs(entity_addon), minlength=g.count)
 
     addon = np.where(
         is_ir,
         g.supervisory_factor * out["effective_notional"],
-        np.where(is_net, g.supervisory_factor * np.abs(net), np.sqrt(systematic + idiosyncratic)),
+        np.where(is_net, g.supervisory_factor * np.abs(net), entity_based_addon),
     )
     out["addon"] = addon
     return out

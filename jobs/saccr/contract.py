@@ -195,6 +195,7 @@ NETTING_SET_RESULT_COLUMNS: Final = (
     "counterparty_id",
     "counterparty_type",
     "legal_entity",
+    "calculation_method",
     "margined",
     "cleared",
     "v",
@@ -229,6 +230,23 @@ NETTING_SET_RESULT_COLUMNS: Final = (
     "trade_count",
     "rejected_trade_count",
     "complete",
+    "regime",
+    "parameter_version",
+)
+# Per legal entity: the method it uses and the size test of CRR Art. 273a (amounts in the reporting currency).
+LEGAL_ENTITY_RESULT_COLUMNS: Final = (
+    "as_of_date",
+    "legal_entity",
+    "calculation_method",
+    "netting_set_count",
+    "trade_count",
+    "derivative_business_size",
+    "total_assets",
+    "share_of_total_assets",
+    "simplified_max_amount",
+    "oem_max_amount",
+    "simplified_eligible",
+    "oem_eligible",
     "regime",
     "parameter_version",
 )

@@ -1,41 +1,29 @@
 """The SA-CCR engine: extract frames in, trade / hedging-set / netting-set results out (CRE52).
 
 `compute` = `prepare` (types, market data, input rules, time parameters; saccr.prepare) + `calculate`, which
-runs the CRE52 steps in the order the text gives them:
-
-1. margin period of risk of each margined netting set (CRE52.50-51);
-2. trade level: supervisory duration and adjusted notional (CRE52.33-36), supervisory delta (CRE52.38-41),
-   maturity factor (CRE52.48-53), effective notional (CRE52.26);
-3. hedging sets and asset classes: add-ons, margined and as if unmargined (CRE52.45-71);
-4. netting set: V, C, NICA, RC (CRE52.10-19), multiplier and PFE (CRE52.20-23), EAD (CRE52.1) and the cap
-   at the unmargined EAD (CRE52.2);
-5. the output frames (saccr.results).
-
-Everything works on many netting sets at once, vectorised; no loop over trades or netting sets.
+runs the CRE52 steps of saccr.sa_ccr in the order the text gives them (margin period of risk, trade level,
+hedging sets and add-ons, netting set RC / PFE / EAD and the cap), adds each netting set's alpha
+(saccr.alpha) and leverage-ratio exposure (saccr.leverage), and builds the output frames (saccr.results).
+Netting sets of legal entities on a simplified method of the CRR are then computed by it instead
+(saccr.simplified_methods). Everything works on many netting sets at once; no loop over trades or netting
+sets.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from saccr import adjusted_notional as an
-from saccr import exposure, maturity_factor, replacement_cost
-from saccr import supervisory_delta as sdelta
-from saccr.aggregation import Groups, asset_class_addons, build_groups, hedging_set_addons
 from saccr.alpha import legacy_trade_count, netting_set_alpha
-from saccr.columns import Columns
-from saccr.errors import OptionError
-from saccr.hedging_sets import HedgingSetAssignment, assign_hedging_sets
 from saccr.leverage import leverage_exposure
-from saccr.mpor import margin_period_of_risk
 from saccr.options import CalculationOptions
 from saccr.params import SupervisoryParameters
 from saccr.prepare import Prepared, prepare
 from saccr.results import EngineResult, hedging_set_frame, netting_set_frame, trade_frame
+from saccr.sa_ccr import add_ons, check_options, margin_terms, netting_set_exposure, trade_quantities
+from saccr.simplified_methods import apply_methods, legal_entity_frame
 from saccr.validation import empty_rejections
 
 __all__ = ["CalculationOptions", "EngineResult", "Prepared", "calculate", "compute", "prepare"]
@@ -63,7 +51,8 @@ def compute(
 
 
 def calculate(prepared: Prepared, params: SupervisoryParameters, options: CalculationOptions) -> EngineResult:
-    """Trade-level quantities, add-ons and EAD for prepared inputs (CRE52.1-71)."""
+    """Trade-level quantities, add-ons and EAD for prepared inputs (CRE52.1-71), then the netting sets of
+    entities on a simplified method by that method (CRR Art. 281, 282)."""
     check_options(params, options)
     ns, t = prepared.netting_sets, prepared.trades
     code = pd.Index(ns["netting_set_id"]).get_indexer(t["netting_set_id"])  # netting set of each trade
@@ -80,281 +69,14 @@ def calculate(prepared: Prepared, params: SupervisoryParameters, options: Calcul
     )
     netting = netting_set_exposure(ns, t["mtm"], code, margin.margined, addons, alpha.alpha, params, options)
     leverage = leverage_exposure(ns, netting.v, margin.margined, addons.aggregate, params)
-    return EngineResult(
+    entities = legal_entity_frame(prepared, code, params, options)
+    result = EngineResult(
         trades=trade_frame(as_of, t, trade),
         hedging_sets=hedging_set_frame(as_of, ns["netting_set_id"].to_numpy(), addons),
         netting_sets=netting_set_frame(
             as_of, ns, margin, addons, netting, alpha, leverage, np.bincount(code, minlength=len(ns)), params
         ),
         rejected=prepared.rejected if len(prepared.rejected) else empty_rejections(),
+        legal_entities=entities,
     )
-
-
-def check_options(params: SupervisoryParameters, options: CalculationOptions) -> None:
-    """Refuse the options the regime does not allow."""
-    if not options.ir_offset and params.interest_rate.offset_formula_only:
-        raise OptionError(
-            f"{params.regime} allows only the formula with offsets across IR maturity buckets "
-            "(CRR Art. 280a(3)): ir_offset must be true"
-        )
-
-
-def cap_vm_treatment(params: SupervisoryParameters, options: CalculationOptions) -> str:
-    """The option's reading of VM in the cap (CRE52.2), or the regime's where the option leaves it open."""
-    return options.cap_vm_treatment or params.replacement_cost.cap_vm_treatment
-
-
-# ------------------------------------------------------------------------------------------ margin
-
-
-@dataclass(frozen=True)
-class MarginTerms:
-    """Per netting set: margined or not, and the margin period of risk with the rule that set it."""
-
-    margined: np.ndarray
-    mpor_days: np.ndarray  # NaN where unmargined
-    mpor_rule: np.ndarray
-
-
-def margin_terms(ns: pd.DataFrame, params: SupervisoryParameters) -> MarginTerms:
-    """Margin period of risk of each margined netting set (CRE52.50-51, CRE54 for cleared sets)."""
-    mpor_days, mpor_rule = margin_period_of_risk(
-        ns["margined"].to_numpy(),
-        ns["cleared"].to_numpy(),
-        ns["remargin_period_days"].to_numpy(),
-        ns["input_trade_count"].to_numpy(),
-        ns["illiquid_collateral"].to_numpy(),
-        ns["hard_to_replace"].to_numpy(),
-        ns["disputes"].to_numpy(),
-        ns["mpor_override_days"].to_numpy(),
-        params.mpor,
-    )
-    return MarginTerms(ns["margined"].to_numpy(dtype=bool), mpor_days, mpor_rule)
-
-
-# --------------------------------------------------------------------------------------- trade level
-
-
-@dataclass(frozen=True)
-class TradeQuantities:
-    """The CRE52 quantities of every trade (the audit trail of the trade output)."""
-
-    asset_class: np.ndarray
-    hedging: HedgingSetAssignment
-    supervisory_duration: np.ndarray  # NaN outside IR and credit
-    adjusted_notional: np.ndarray
-    delta: np.ndarray
-    maturity_factor: np.ndarray  # margined MF for trades of margined sets, else unmargined
-    maturity_factor_unmargined: np.ndarray
-    effective_notional: np.ndarray
-    effective_notional_unmargined: np.ndarray
-    ir_bucket: np.ndarray  # 1, 2, 3 for IR trades, 0 otherwise
-
-
-def trade_quantities(
-    t: Columns, code: np.ndarray, margin: MarginTerms, params: SupervisoryParameters
-) -> TradeQuantities:
-    """Adjusted notional, delta, maturity factor and effective notional D = d x delta x MF (CRE52.26)."""
-    hs = assign_hedging_sets(t, params)
-    sd, d = adjusted_notional(t, params)
-    delta = supervisory_delta(t, hs, params)
-    mf, mf_unmargined = maturity_factors(t, code, margin, params)
-    # FX effective notionals are signed in the hedging set's (alphabetical) pair orientation.
-    return TradeQuantities(
-        asset_class=t["asset_class"],
-        hedging=hs,
-        supervisory_duration=sd,
-        adjusted_notional=d,
-        delta=delta,
-        maturity_factor=mf,
-        maturity_factor_unmargined=mf_unmargined,
-        effective_notional=d * delta * mf * hs.fx_sign,
-        effective_notional_unmargined=d * delta * mf_unmargined * hs.fx_sign,
-        ir_bucket=ir_buckets(t, params),
-    )
-
-
-def adjusted_notional(t: Columns, params: SupervisoryParameters) -> tuple[np.ndarray, np.ndarray]:
-    """Supervisory duration (NaN outside IR and credit) and adjusted notional d (CRE52.33-36).
-
-    IR and credit: notional x SD (CRE52.34); FX: the foreign leg (CRE52.35); equity and commodity: units x
-    price, or the notional as the current value of the units (CRE52.36).
-    """
-    g = params.general
-    ac = t["asset_class"]
-    period = (ac == "IR") | (ac == "CREDIT")
-    sd = an.supervisory_duration(
-        t["s"], t["e"], g.sd_rate, g.sd_floor_business_days / g.business_days_per_year
-    )
-    sd = np.where(period, sd, np.nan)
-    fx_d = an.fx_adjusted_notional(
-        t["notional_reporting"], t["leg_2_reporting"], t["leg_1_is_reporting"], t["leg_2_is_reporting"]
-    )
-    d = np.select([period, ac == "FX"], [t["notional_reporting"] * sd, fx_d], t["units_value_reporting"])
-    return sd, d
-
-
-def supervisory_delta(t: Columns, hs: HedgingSetAssignment, params: SupervisoryParameters) -> np.ndarray:
-    """Options by the Black-Scholes form with the lambda shift (CRE52.40 and FAQ2), CDO tranches (CRE52.41),
-    +1 / -1 for everything else (CRE52.38)."""
-    g = params.general
-    is_long = t["is_long"]
-    is_tranche = ~np.isnan(t["attachment"])
-    option = sdelta.option_delta(
-        t["is_call"], is_long, t["price"], t["strike"], t["shift"], hs.option_volatility, t["t"]
-    )
-    tranche = sdelta.tranche_delta(
-        is_long, t["attachment"], t["detachment"], g.tranche_delta_numerator, g.tranche_delta_slope
-    )
-    return np.select([t["is_option"], is_tranche], [option, tranche], sdelta.linear_delta(is_long))
-
-
-def maturity_factors(
-    t: Columns, code: np.ndarray, margin: MarginTerms, params: SupervisoryParameters
-) -> tuple[np.ndarray, np.ndarray]:
-    """The maturity factor of each trade and its unmargined MF (CRE52.48-53).
-
-    Unmargined: sqrt(min(M, 1)) with M floored at ten business days (CRE52.48); margined: 3/2 sqrt(MPOR / 1
-    year) from its netting set's MPOR (CRE52.52). The unmargined MF also serves the cap (CRE52.2).
-    """
-    g = params.general
-    unmargined = maturity_factor.unmargined_maturity_factor(
-        t["m"], g.maturity_floor_business_days / g.business_days_per_year
-    )
-    margined = maturity_factor.margined_maturity_factor(
-        margin.mpor_days, g.business_days_per_year, g.margined_mf_scale
-    )
-    return np.where(margin.margined[code], margined[code], unmargined), unmargined
-
-
-def ir_buckets(t: Columns, params: SupervisoryParameters) -> np.ndarray:
-    """Maturity bucket of each IR trade by its end date E (CRE52.57(3)); 0 for other asset classes.
-
-    At E = 1 the regime decides: bucket 1 under the CRR (Art. 280a(3) Table 2: "> 0 and <= 1"), bucket 2 by
-    this project's convention where the text is silent (CRE52.57(3)). E = 5 is in bucket 2 everywhere.
-    """
-    ir, e = params.interest_rate, t["e"]
-    in_1 = (e <= ir.bucket_1_upper_years) if ir.bucket_1_includes_upper else (e < ir.bucket_1_upper_years)
-    bucket = np.where(in_1, 1, np.where(e <= ir.bucket_2_upper_years, 2, 3))
-    return np.where(t["asset_class"] == "IR", bucket, 0)
-
-
-# --------------------------------------------------------------------------------- hedging sets, add-ons
-
-
-@dataclass(frozen=True)
-class AddOns:
-    """Hedging-set add-ons (margined and as if unmargined) and their sums per netting set and asset class."""
-
-    groups: Groups
-    hedging_set: dict[str, np.ndarray]  # per hedging set: bucket amounts, effective notional, terms, add-on
-    hedging_set_unmargined: dict[str, np.ndarray]
-    by_asset_class: dict[str, np.ndarray]  # per netting set
-    aggregate: np.ndarray  # per netting set
-    aggregate_unmargined: np.ndarray
-
-
-def add_ons(
-    trade: TradeQuantities, code: np.ndarray, netting_sets: int, params: SupervisoryParameters,
-    options: CalculationOptions,
-) -> AddOns:  # fmt: skip
-    """Add-ons per hedging set (CRE52.55-71) summed per asset class and netting set without offset
-    (AddOn_aggregate, CRE52.25); also from the unmargined effective notionals, for the cap (CRE52.2)."""
-    hs = trade.hedging
-    groups = build_groups(
-        code, trade.asset_class, hs.key, hs.kind, hs.risk_key, hs.supervisory_factor, hs.correlation
-    )
-    ir = params.interest_rate
-
-    def per_hedging_set(effective: np.ndarray) -> dict[str, np.ndarray]:
-        return hedging_set_addons(
-            groups, trade.ir_bucket, hs.supervisory_factor, effective, ir, options.ir_offset
-        )
-
-    main = per_hedging_set(trade.effective_notional)
-    unmargined = per_hedging_set(trade.effective_notional_unmargined)
-    by_class = asset_class_addons(groups, main["addon"], netting_sets)
-    by_class_unmargined = asset_class_addons(groups, unmargined["addon"], netting_sets)
-    return AddOns(
-        groups=groups,
-        hedging_set=main,
-        hedging_set_unmargined=unmargined,
-        by_asset_class=by_class,
-        aggregate=sum(by_class.values(), np.zeros(netting_sets)),
-        aggregate_unmargined=sum(by_class_unmargined.values(), np.zeros(netting_sets)),
-    )
-
-
-# ------------------------------------------------------------------------------------------ netting set
-
-
-@dataclass(frozen=True)
-class NettingSetExposure:
-    """RC, PFE and EAD of every netting set, margined and as if unmargined (the cap)."""
-
-    v: np.ndarray
-    c: np.ndarray
-    nica: np.ndarray
-    rc: np.ndarray
-    multiplier: np.ndarray
-    pfe: np.ndarray
-    ead_margined: np.ndarray  # EAD by the set's own terms (margined formula where margined)
-    rc_unmargined: np.ndarray
-    multiplier_unmargined: np.ndarray
-    ead_unmargined: np.ndarray
-    ead: np.ndarray
-
-
-def netting_set_exposure(
-    ns: pd.DataFrame,
-    mtm: np.ndarray,
-    code: np.ndarray,
-    margined: np.ndarray,
-    addons: AddOns,
-    alpha: np.ndarray,
-    params: SupervisoryParameters,
-    options: CalculationOptions,
-) -> NettingSetExposure:
-    """V, C, NICA, RC (CRE52.10-19), multiplier and PFE (CRE52.20-23), EAD = alpha x (RC + PFE) with each
-    set's alpha (CRE52.1; saccr.alpha), capped at the unmargined EAD for margined sets (CRE52.2)."""
-    g = params.general
-    v = np.bincount(code, weights=mtm, minlength=len(ns))  # CRE52.10: V, sum of the MtMs
-    nica = replacement_cost.net_independent_collateral(
-        ns["ia_received"].to_numpy(), ns["ia_posted_unsegregated"].to_numpy()
-    )
-    c = replacement_cost.net_collateral(ns["vm_received"].to_numpy(), ns["vm_posted"].to_numpy(), nica)
-    rc = np.where(
-        margined,
-        replacement_cost.margined_replacement_cost(
-            v, c, ns["threshold"].to_numpy(), ns["mta"].to_numpy(), nica
-        ),
-        replacement_cost.unmargined_replacement_cost(v, c),
-    )
-    multiplier = exposure.pfe_multiplier(v - c, addons.aggregate, g.multiplier_floor)
-    ead_margined = exposure.exposure_at_default(rc, multiplier, addons.aggregate, alpha)
-    # CRE52.2: the same netting set as if unmargined; C with or without VM (EBA Q&A 2023_6962).
-    c_cap = nica if cap_vm_treatment(params, options) == "eu" else c
-    rc_u = np.where(margined, replacement_cost.unmargined_replacement_cost(v, c_cap), rc)
-    multiplier_u = np.where(
-        margined,
-        exposure.pfe_multiplier(v - c_cap, addons.aggregate_unmargined, g.multiplier_floor),
-        multiplier,
-    )
-    ead_u = np.where(
-        margined,
-        exposure.exposure_at_default(rc_u, multiplier_u, addons.aggregate_unmargined, alpha),
-        ead_margined,
-    )
-    return NettingSetExposure(
-        v=v,
-        c=c,
-        nica=nica,
-        rc=rc,
-        multiplier=multiplier,
-        pfe=multiplier * addons.aggregate,
-        ead_margined=ead_margined,
-        rc_unmargined=rc_u,
-        multiplier_unmargined=multiplier_u,
-        ead_unmargined=ead_u,
-        ead=np.where(margined, np.minimum(ead_margined, ead_u), ead_margined),
-    )
+    return apply_methods(result, prepared, params, options)

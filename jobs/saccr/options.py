@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
+
+SA_CCR, SIMPLIFIED_SA_CCR, OEM = "SA_CCR", "SIMPLIFIED_SA_CCR", "OEM"
+METHODS = (SA_CCR, SIMPLIFIED_SA_CCR, OEM)
 
 
 @dataclass(frozen=True)
@@ -20,3 +24,8 @@ class CalculationOptions:
     # A netting set missing a rejected trade is understated: "hold" leaves it out of the results
     # (its trades listed as rejected), "flag" computes it on what passed with complete = False.
     incomplete_netting_sets: Literal["hold", "flag"] = "hold"
+    # The method of each legal entity (CRR Art. 273a, 281, 282): SA_CCR (every entity not listed),
+    # SIMPLIFIED_SA_CCR or OEM; and each entity's total assets in the reporting currency, for the size test of
+    # Art. 273a (needed for an entity on a simplified method, reported for every entity given).
+    methods: Mapping[str, str] = field(default_factory=dict)
+    total_assets: Mapping[str, float] = field(default_factory=dict)

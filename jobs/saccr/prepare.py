@@ -8,7 +8,7 @@ collateral terms of each netting set. Vectorised over all netting sets at once.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,19 @@ class Prepared:
     trades: Columns
     netting_sets: pd.DataFrame
     rejected: pd.DataFrame
+    fx_rates: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))  # reporting ccy per unit
+
+    def subset(self, netting_set_ids: np.ndarray) -> Prepared:
+        """The inputs of the given netting sets only."""
+        keep_ns = pd.Index(netting_set_ids).get_indexer(self.netting_sets["netting_set_id"]) >= 0
+        keep_t = pd.Index(netting_set_ids).get_indexer(self.trades["netting_set_id"]) >= 0
+        return Prepared(
+            as_of=self.as_of,
+            trades=take(self.trades, keep_t),
+            netting_sets=self.netting_sets.loc[keep_ns].reset_index(drop=True),
+            rejected=self.rejected.iloc[:0],
+            fx_rates=self.fx_rates,
+        )
 
 
 def _require_columns(frame: pd.DataFrame, columns: dict[str, str], extract: str) -> pd.DataFrame:
@@ -208,7 +221,13 @@ def prepare(
     netting_sets = _prepared_netting_sets(
         col_ok, market, all_trade_rows, rejected_trades["netting_set_id"].value_counts()
     )
-    return Prepared(as_of=day, trades=prepared_trades, netting_sets=netting_sets, rejected=rejected_frame)
+    return Prepared(
+        as_of=day,
+        trades=prepared_trades,
+        netting_sets=netting_sets,
+        rejected=rejected_frame,
+        fx_rates=market.fx,
+    )
 
 
 def option_shifts(

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from saccr.columns import Columns
-from saccr.contract import HEDGING_SET_RESULT_COLUMNS, NETTING_SET_RESULT_COLUMNS, TRADE_RESULT_COLUMNS
+from saccr.contract import (
+    HEDGING_SET_RESULT_COLUMNS,
+    LEGAL_ENTITY_RESULT_COLUMNS,
+    NETTING_SET_RESULT_COLUMNS,
+    TRADE_RESULT_COLUMNS,
+)
+from saccr.options import SA_CCR
 from saccr.params import SupervisoryParameters
 
 if TYPE_CHECKING:
     from saccr.alpha import AlphaApplied
-    from saccr.engine import AddOns, MarginTerms, NettingSetExposure, TradeQuantities
     from saccr.leverage import LeverageExposure
+    from saccr.sa_ccr import AddOns, MarginTerms, NettingSetExposure, TradeQuantities
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,12 @@ class EngineResult:
     hedging_sets: pd.DataFrame
     netting_sets: pd.DataFrame
     rejected: pd.DataFrame
+    # Per legal entity: its method and the size test of CRR Art. 273a (saccr.simplified_methods).
+    legal_entities: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in LEGAL_ENTITY_RESULT_COLUMNS}
+        )
+    )
 
 
 def trade_frame(as_of: dt.date, t: Columns, q: TradeQuantities) -> pd.DataFrame:
@@ -99,11 +111,14 @@ def netting_set_frame(
     a: AddOns,
     x: NettingSetExposure,
     alpha: AlphaApplied,
-    lr: LeverageExposure,
+    lr: LeverageExposure | None,
     trade_count: np.ndarray,
     params: SupervisoryParameters,
+    method: str = SA_CCR,
 ) -> pd.DataFrame:
-    """One row per netting set: collateral terms, MPOR, RC, add-ons, PFE, EAD and the cap, completeness."""
+    """One row per netting set: collateral terms, MPOR, RC, add-ons, PFE, EAD and the cap, alpha, the
+    leverage exposure, completeness; `method` names how the EAD was computed (SA_CCR unless the netting set's
+    legal entity uses a simplified method of the CRR)."""
     margined = margin.margined
     rejected_count = ns["rejected_trade_count"].to_numpy()
     return pd.DataFrame(
@@ -113,6 +128,7 @@ def netting_set_frame(
             "counterparty_id": ns["counterparty_id"].to_numpy(),
             "counterparty_type": ns["counterparty_type"].to_numpy(),
             "legal_entity": ns["legal_entity"].to_numpy(),
+            "calculation_method": method,
             "margined": margined,
             "cleared": ns["cleared"].to_numpy(dtype=bool),
             "v": x.v,
@@ -141,9 +157,10 @@ def netting_set_frame(
             "cap_binding": margined & (x.ead_unmargined < x.ead_margined),
             "alpha_applied": alpha.alpha,
             "alpha_reason": alpha.reason,
-            "lr_rc": lr.rc,
-            "lr_pfe": lr.pfe,
-            "lr_exposure": lr.exposure,
+            **{  # None: the caller fills them (saccr.simplified_methods)
+                name: np.full(len(ns), np.nan) if lr is None else getattr(lr, attribute)
+                for name, attribute in (("lr_rc", "rc"), ("lr_pfe", "pfe"), ("lr_exposure", "exposure"))
+            },
             "trade_count": trade_count,
             "rejected_trade_count": rejected_count,
             "complete": rejected_count == 0,

@@ -545,3 +545,170 @@ def test_regime_parameters_never_leak_into_each_other() -> None:
     assert dict(before.credit.single_name_grade)["A"] == "A"
     assert np.isclose(dict(before.credit.single_name_supervisory_factor)["A"], 0.0042)
     assert pd.isna(before.other)
+
+
+# ------------------------------------------------------------ simplified SA-CCR, OEM and Art. 273a
+
+
+def entity_book() -> tuple[list[dict], list[dict], dict]:
+    """Netting set NS1 (entity SMALL, unmargined, IA received 1,000): long 1m swap ending in 3y, short 1m
+    swap ending in 7y, V = 2,000 - 500 = 1,500. NS2 (entity TINY, margined, TH 500, MTA 100): bought EUR 1m
+    forward (1.1m USD), 1y, V = 300."""
+    rows = [irs("IR1", 3, ns="NS1"), irs("IR2", 7, direction="SHORT", ns="NS1"), fx_forward("FX1", ns="NS2")]
+    coll = [
+        collateral_row("NS1", legal_entity="SMALL", ia_received=1_000.0),
+        collateral_row("NS2", legal_entity="TINY", margined=True, threshold=500.0, mta=100.0),
+    ]
+    return rows, coll, {"IR1": 2_000.0, "IR2": -500.0, "FX1": 300.0}
+
+
+ASSETS = {"SMALL": 1e9, "TINY": 5e8}
+
+
+def test_simplified_sa_ccr() -> None:
+    """CRR Art. 281(2) on NS1: SD = E - S (3 and 7: S = 0), delta +1 / -1, MF 1 without margin, so
+    D = +3,000,000 (bucket 2) and -7,000,000 (bucket 3); no offset across buckets: EN = 10,000,000, add-on
+    0.5% x EN = 50,000; RC = max(CMV, 0) = 1,500 (the IA is not recognised); multiplier 1; EAD = 1.4 x
+    51,500 = 72,100. Under SA-CCR: SD 2.785840 / 6.046330, offsets, RC 500, EAD 1.4 x (500 + 41,155.86)."""
+    rows, coll, mtm = entity_book()
+    simplified = run(
+        EU, *rows, coll=coll, mtm=mtm, methods={"SMALL": "SIMPLIFIED_SA_CCR"}, total_assets=ASSETS
+    )
+    ns = simplified.netting_sets.set_index("netting_set_id")
+    assert ns.loc["NS1", "calculation_method"] == "SIMPLIFIED_SA_CCR"
+    assert (ns.loc["NS1", "rc"], ns.loc["NS1", "addon_ir"], ns.loc["NS1", "multiplier"]) == (1_500, 50_000, 1)
+    assert ns.loc["NS1", "ead"] == pytest.approx(72_100)
+    ir1 = one(simplified.trades, trade_id="IR1")
+    assert (ir1["supervisory_duration"], ir1["supervisory_delta"], ir1["maturity_factor"]) == (3.0, 1.0, 1.0)
+    assert ns.loc["NS2", "calculation_method"] == "SA_CCR"  # TINY is not listed: SA-CCR
+    sa_ccr = run(EU, *rows, coll=coll, mtm=mtm).netting_sets.set_index("netting_set_id")
+    d1, d2 = 1e6 * (1 - math.exp(-0.15)) / 0.05, -1e6 * (1 - math.exp(-0.35)) / 0.05
+    addon = 0.005 * math.sqrt(d1**2 + d2**2 + 1.4 * d1 * d2)
+    assert sa_ccr.loc["NS1", "ead"] == pytest.approx(1.4 * (500 + addon), rel=1e-12)
+    # the leverage exposure stays SA-CCR's (saccr.simplified_methods)
+    assert ns.loc["NS1", "lr_exposure"] == sa_ccr.loc["NS1", "lr_exposure"]
+
+
+def test_simplified_sa_ccr_margined_options_and_entities() -> None:
+    """Margined (TH 500, MTA 100): RC = TH + MTA = 600 (Art. 281(2)(c)), MF 0.42 (281(2)(i)).
+    A bought put on an equity index (P = K = 100, notional 100,000) has delta -1 (281(2)(g)): A = 20% x
+    100,000 x 0.42 x -1 = -8,400. Two single-name CDS, 1m each, E = 5 (SD = 5), long entity X, short
+    entity Y: A = +-0.54% x 5,000,000 x 0.42 = +-11,340 (BBB -> CQS3); no offset between entities: credit
+    add-on 22,680 (SA-CCR would take sqrt((0.5 x 0)^2 + 0.75 x 2 x 11,340^2) = 13,888.6).
+    EAD = 1.4 x (600 + 8,400 + 22,680) = 44,352; as if unmargined (MF 1, RC = max(V, 0) = 0):
+    1.4 x (20,000 + 54,000) = 103,600: the cap does not bind."""
+    put = value_trade(
+        "P", "EQUITY", "LONG", 100_000.0, reference_entity="SX5E", is_index=True, option_type="PUT",
+        exercise_date=day(1), strike=100.0, underlying_id="SX5E",
+    )  # fmt: skip
+    long_x, short_y = cds("X", "BBB"), cds("Y", "BBB") | {"direction": "SHORT"}
+    coll = [collateral_row("NS", legal_entity="SMALL", margined=True, threshold=500.0, mta=100.0)]
+    methods = {"SMALL": "SIMPLIFIED_SA_CCR"}
+    r = run(
+        EU,
+        put,
+        long_x,
+        short_y,
+        coll=coll,
+        prices={"SX5E": 100.0},
+        methods=methods,
+        total_assets={"SMALL": 1e9},
+    )
+    ns = r.netting_sets.iloc[0]
+    assert one(r.trades, trade_id="P")["supervisory_delta"] == -1.0
+    assert (ns["rc"], ns["addon_equity"]) == (600.0, pytest.approx(8_400))
+    assert ns["addon_credit"] == pytest.approx(22_680)
+    assert ns["ead"] == pytest.approx(1.4 * (600 + 8_400 + 22_680))
+    assert ns["ead_unmargined"] == pytest.approx(1.4 * (20_000 + 54_000))
+
+
+def test_original_exposure_method() -> None:
+    """CRR Art. 282 on NS2 (margined: RC = TH + MTA = 600, 282(3)(a)): PFE = 4% x 1,100,000 = 44,000;
+    EAD = 1.4 x 44,600 = 62,440. On NS1 (RC = max(CMV, 0) = 1,500): PFE = 0.5% x residual maturity x
+    notional: 0.5% x 3 x 1m + 0.5% x 7 x 1m = 50,000 (no offset, no delta); EAD = 1.4 x 51,500 = 72,100.
+    Percentages of 282(4)(b): credit 6% x 5y = 30% of 1m; electricity 40%, gas 18% and equity 32% of their
+    values (100,000 each): 300,000 + 40,000 + 18,000 + 32,000 = 390,000."""
+    rows, coll, mtm = entity_book()
+    r = run(EU, *rows, coll=coll, mtm=mtm, methods={"SMALL": "OEM", "TINY": "OEM"}, total_assets=ASSETS)
+    ns = r.netting_sets.set_index("netting_set_id")
+    assert (ns.loc["NS2", "rc"], ns.loc["NS2", "pfe"], ns.loc["NS2", "ead"]) == (
+        600,
+        44_000,
+        pytest.approx(62_440),
+    )
+    assert (ns.loc["NS1", "rc"], ns.loc["NS1", "pfe"]) == (1_500, pytest.approx(50_000))
+    assert ns.loc["NS1", "ead"] == pytest.approx(72_100)
+    assert set(ns["calculation_method"]) == {"OEM"} and r.hedging_sets.empty
+    assert one(r.trades, trade_id="IR2")["supervisory_factor"] == pytest.approx(0.035)
+    others = [
+        cds("C", "A"),
+        value_trade("E", "COMMODITY", "LONG", 100_000.0, commodity_type="ELECTRICITY", commodity="POWER"),
+        value_trade("G", "COMMODITY", "SHORT", 100_000.0, commodity_type="OIL_GAS", commodity="GAS"),
+        value_trade("Q", "EQUITY", "SHORT", 100_000.0, reference_entity="ACME", is_index=False),
+    ]
+    coll = [collateral_row("NS", legal_entity="SMALL")]
+    pfe = run(EU, *others, coll=coll, methods={"SMALL": "OEM"}, total_assets=ASSETS).netting_sets.iloc[0][
+        "pfe"
+    ]
+    assert pfe == pytest.approx(300_000 + 40_000 + 18_000 + 32_000)
+
+
+def test_size_test_of_art_273a() -> None:
+    """Derivative business = sum of |MtM| (Art. 273a(3)): SMALL 2,000 + 500 = 2,500, TINY 300. Thresholds
+    in USD at EUR 1.1: simplified 300m x 1.1 = 330m, OEM 100m x 1.1 = 110m. SMALL with total assets
+    20,000: 12.5% > 10% (273a(1)(a)) and > 5% (273a(2)(a)): neither method; with 1bn: both."""
+    rows, coll, mtm = entity_book()
+    ok = run(EU, *rows, coll=coll, mtm=mtm, total_assets=ASSETS).legal_entities.set_index("legal_entity")
+    assert (
+        ok.loc["SMALL", "derivative_business_size"] == 2_500
+        and ok.loc["TINY", "derivative_business_size"] == 300
+    )
+    assert (ok.loc["SMALL", "simplified_max_amount"], ok.loc["SMALL", "oem_max_amount"]) == (
+        pytest.approx(330e6),
+        pytest.approx(110e6),
+    )
+    assert ok.loc["SMALL", "simplified_eligible"] and ok.loc["SMALL", "oem_eligible"]
+    assert list(ok["calculation_method"]) == ["SA_CCR", "SA_CCR"]
+    small = {"SMALL": 20_000.0}
+    above = run(EU, *rows, coll=coll, mtm=mtm, total_assets=small).legal_entities.set_index("legal_entity")
+    assert above.loc["SMALL", "share_of_total_assets"] == pytest.approx(0.125)
+    assert not above.loc["SMALL", "simplified_eligible"] and not above.loc["SMALL", "oem_eligible"]
+    assert pd.isna(above.loc["TINY", "simplified_eligible"])  # no total assets given
+    with pytest.raises(
+        OptionError, match=r"SMALL may not use SIMPLIFIED_SA_CCR \(CRR Art. 273a\(1\)\).*12.50%"
+    ):
+        run(EU, *rows, coll=coll, mtm=mtm, total_assets=small, methods={"SMALL": "SIMPLIFIED_SA_CCR"})
+    with pytest.raises(OptionError, match=r"TINY: total assets are needed for OEM \(CRR Art. 273a\(2\)\)"):
+        run(EU, *rows, coll=coll, mtm=mtm, methods={"TINY": "OEM"})
+
+
+def test_simplified_size_above_the_amount_threshold() -> None:
+    """A large book in a large entity: |MtM| of 400m USD > 330m (EUR 300m at 1.1) though 400m is only 4%
+    of 10bn of total assets: Art. 273a(1)(b) refuses simplified SA-CCR."""
+    rows, coll, _ = entity_book()
+    mtm = {"IR1": 400e6, "IR2": 0.0, "FX1": 0.0}
+    with pytest.raises(OptionError, match="SMALL may not use SIMPLIFIED_SA_CCR"):
+        run(
+            EU,
+            *rows,
+            coll=coll,
+            mtm=mtm,
+            methods={"SMALL": "SIMPLIFIED_SA_CCR"},
+            total_assets={"SMALL": 1e10},
+        )
+
+
+@pytest.mark.parametrize("regime", ["bcbs_cre52", "us_12cfr217", "uk_pra"])
+def test_simplified_methods_only_where_the_regime_has_them(regime: str) -> None:
+    rows, coll, mtm = entity_book()
+    with pytest.raises(OptionError, match="has no simplified SA-CCR or original exposure method"):
+        run(
+            load_parameters(regime, AS_OF),
+            *rows,
+            coll=coll,
+            mtm=mtm,
+            methods={"SMALL": "OEM"},
+            total_assets=ASSETS,
+        )
+    with pytest.raises(OptionError, match="unknown calculation methods"):
+        run(EU, *rows, coll=coll, mtm=mtm, methods={"SMALL": "CEM"})
