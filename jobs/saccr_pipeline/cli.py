@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 
 from saccr.contract import EXTRACTS
 from saccr.errors import SaccrError
-from saccr_pipeline.config import DEFAULT_REGIME
+from saccr_pipeline.config import DEFAULT_REGIME, REGIMES
 from saccr_pipeline.extracts import read_extract, write_extracts
 
 RESULT_FILES = {
@@ -37,6 +37,7 @@ RESULT_FILES = {
     "hedging_sets": "hedging_set.csv",
     "trades": "trade.csv",
     "rejected": "rejected.csv",
+    "legal_entities": "legal_entity.csv",
 }
 
 
@@ -118,7 +119,8 @@ def _add_compute(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--regime",
         default=DEFAULT_REGIME,
-        help=f"parameter set conf/regimes/<regime>.toml (default {DEFAULT_REGIME})",
+        help=f"regime file conf/regimes/<regime>.toml ({', '.join(REGIMES)}), in its version in force at "
+        f"--as-of (default {DEFAULT_REGIME})",
     )
     p.add_argument("--reporting-currency", default="USD", help="currency of all amounts out (default USD)")
     p.add_argument(
@@ -147,7 +149,8 @@ def _compute(args: argparse.Namespace) -> int:
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    params = load_parameters(args.regime)
+    params = load_parameters(args.regime, args.as_of)
+    print(f"regime {params.regime}, parameter version {params.version} (in force from {params.valid_from})")
     frames: dict[str, pd.DataFrame] = {}
     rejections: list[pd.DataFrame] = []
     for name in EXTRACTS:
@@ -177,7 +180,7 @@ def _compute(args: argparse.Namespace) -> int:
         write_csv(outputs[name], args.out / file_name)
     timings["write"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
-    _report(outputs, args.out, params.regime, timings)
+    _report(outputs, args.out, f"{params.regime} {params.version}", timings)
     return 0
 
 

@@ -187,3 +187,22 @@ def test_compute_does_not_import_spark(landing: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_compute_under_another_regime_uses_its_version_in_force(
+    landing: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--regime eu_crr3 at 2025-03-31: the version of 2025-01-01 (before Delegated Regulation 2025/855);
+    netting sets name it, and a regime without a version in force at the date is one clear error."""
+    assert main(compute_argv(landing, tmp_path / "eu", "--regime", "eu_crr3")) == 0
+    ns = pd.read_csv(tmp_path / "eu" / "netting_set.csv")
+    assert set(ns["regime"]) == {"EU_CRR3"} and set(ns["parameter_version"]) == {"2025-01-01.1"}
+    assert "EU_CRR3 2025-01-01.1" in capsys.readouterr().out
+    entities = pd.read_csv(tmp_path / "eu" / "legal_entity.csv")
+    assert set(entities["legal_entity"]) == set(ns["legal_entity"])
+    assert main(compute_argv(landing, tmp_path / "uk", "--regime", "uk_pra")) == 0
+    too_early = [
+        a if a != AS_OF else "2019-12-31" for a in compute_argv(landing, tmp_path / "x", "--regime", "uk_pra")
+    ]
+    assert main(too_early) == 2
+    assert "no parameter version in force on 2019-12-31" in capsys.readouterr().err
