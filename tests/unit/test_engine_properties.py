@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saccr.engine import CalculationOptions, EngineResult, compute
-from saccr_pipeline.config import load_parameters
+from saccr_pipeline.config import REGIMES, load_parameters
 from support.frames import AS_OF, collateral, collateral_row, day, market_data, trades, valuations
 
 PARAMS = load_parameters("bcbs_cre52")
@@ -192,3 +194,63 @@ def test_adding_collateral_never_raises_ead(p: tuple, extra: float, column: str,
     before = run(t, v, c, cap_vm_treatment=cap).netting_sets.set_index("netting_set_id")["ead"]
     after = run(t, v, more, cap_vm_treatment=cap).netting_sets.set_index("netting_set_id")["ead"]
     assert (after <= before * (1 + 1e-12) + 1e-9).all()
+
+
+# ------------------------------------------------------------------------------------------ regimes
+
+REGIME_SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def run_under(regime: str, t: pd.DataFrame, v: pd.DataFrame, c: pd.DataFrame) -> EngineResult:
+    return compute(
+        t,
+        v,
+        c,
+        market_data(fx=FX, prices=PRICES),
+        AS_OF,
+        load_parameters(regime, AS_OF),
+        CalculationOptions(),
+    )
+
+
+@REGIME_SETTINGS
+@given(portfolio(), st.sampled_from(REGIMES))  # each regime's version in force on AS_OF
+def test_ead_and_cap_bounds_in_every_regime(p: tuple, regime: str) -> None:
+    """EAD >= 0, the multiplier within [5%, 1], a margined set's EAD at most its unmargined EAD (CRE52.2,
+    CRR Art. 274(3), 12 CFR 217.132(c)), the leverage exposure >= 0, in every regime."""
+    result = run_under(regime, *p)
+    assert result.rejected.empty, result.rejected
+    ns = result.netting_sets
+    assert (ns["ead"] >= 0).all() and (ns["rc"] >= 0).all() and (ns["lr_exposure"] >= 0).all()
+    assert ns["multiplier"].between(0.05, 1.0).all()
+    assert (ns["ead"] <= ns["ead_unmargined"] + 1e-9 * ns["ead_unmargined"].abs()).all()
+    margined = ns.loc[ns["margined"]]
+    assert np.allclose(margined["ead"], np.minimum(margined["ead_margined"], margined["ead_unmargined"]))
+
+
+def netting_sets_of(p: tuple, counterparty_type: str | None, regime: str, as_of: dt.date) -> pd.DataFrame:
+    """The portfolio moved to `as_of` (every date shifted alike), its sets facing `counterparty_type`."""
+    t, v, c = p
+    moved = t.copy()
+    for column in ("start_date", "end_date", "maturity_date", "exercise_date"):
+        moved[column] = moved[column] + (pd.Timestamp(as_of) - pd.Timestamp(AS_OF))
+    coll = c.assign(counterparty_type=counterparty_type, cva_exempt=False)
+    params = load_parameters(regime, as_of)
+    result = compute(moved, v, coll, market_data(fx=FX, prices=PRICES), as_of, params, CalculationOptions())
+    return result.netting_sets.set_index("netting_set_id")
+
+
+@REGIME_SETTINGS
+@given(portfolio())
+def test_alpha_one_is_exactly_ead_over_1_4(p: tuple) -> None:
+    """The same netting sets with a commercial end-user counterparty under 12 CFR 217.132(c)(5), and with a
+    non-financial counterparty under the PRA's rules from 2027 (not CVA-exempt, so no transition), have
+    alpha 1: EAD = EAD at alpha 1.4 / 1.4, nothing else differs (RC, PFE, the cap)."""
+    for regime, kind, as_of in (
+        ("us_12cfr217", "COMMERCIAL_END_USER", AS_OF),
+        ("uk_pra", "NON_FINANCIAL", dt.date(2027, 1, 4)),
+    ):
+        one, standard = netting_sets_of(p, kind, regime, as_of), netting_sets_of(p, None, regime, as_of)
+        assert (one["alpha_applied"] == 1.0).all() and (standard["alpha_applied"] == 1.4).all()
+        assert np.allclose(one["ead"] * 1.4, standard["ead"], rtol=1e-12, atol=1e-9)
+        assert np.allclose(one["rc"], standard["rc"]) and np.allclose(one["pfe"], standard["pfe"])
