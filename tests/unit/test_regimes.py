@@ -322,7 +322,8 @@ def test_eu_climatic_conditions_hedging_set() -> None:
     assert eu.netting_sets.iloc[0]["addon_commodity"] == pytest.approx(36.0, rel=1e-12)
 
 
-def test_eu_other_risks_category() -> None:
+@pytest.mark.parametrize("regime", ["eu_crr3", "uk_pra"])
+def test_other_risks_category(regime: str) -> None:
     """Other risks (CRR Art. 277(1)(f)): one hedging set per primary risk driver (Art. 277a(1)(f)), full
     offset inside it, AddOn = 8% x |EN| (Art. 280f(2)). Driver X: long 1,000,000 and short 400,000 -> EN
     600,000, add-on 48,000; driver Y: long 200,000 -> 16,000; AddOn_other = 64,000 (M = 1, MF = 1).
@@ -332,12 +333,13 @@ def test_eu_other_risks_category() -> None:
         value_trade("X2", "OTHER", "SHORT", 400_000.0, reference_entity="LONGEVITY-X"),
         value_trade("Y1", "OTHER", "LONG", 200_000.0, reference_entity="INFLATION-VOL-Y"),
     )
-    ns = run(EU, *rows).netting_sets.iloc[0]
+    params = load_parameters(regime, AS_OF)
+    ns = run(params, *rows).netting_sets.iloc[0]
     assert ns["addon_other"] == pytest.approx(64_000.0)
     assert ns["addon_aggregate"] == pytest.approx(64_000.0)
     option = value_trade("O", "OTHER", "LONG", 1_000.0, reference_entity="Y", option_type="CALL",
                          exercise_date=day(1), strike=100.0, underlying_id="Y-PRICE")  # fmt: skip
-    t = one(run(EU, option, prices={"Y-PRICE": 100.0}).trades, trade_id="O")
+    t = one(run(params, option, prices={"Y-PRICE": 100.0}).trades, trade_id="O")
     # d1 = (0 + 0.5 x 1.5^2) / 1.5 = 0.75: delta = Phi(0.75)
     assert (t["supervisory_volatility"], t["supervisory_delta"]) == (1.5, pytest.approx(norm.cdf(0.75)))
     rejected = run(BCBS, *rows).rejected
@@ -352,13 +354,15 @@ def test_cap_vm_reading_is_the_regimes() -> None:
     Margined: C = 100, RC = max(0, 0 + 0 - 0, 0) = 0, MF 0.3, add-on 13,200, EAD 18,480.
     As if unmargined (CRE52.2), add-on 44,000: BCBS keeps VM in C, RC = 0, EAD 61,600; the EU default (EBA
     Q&A 2023_6962: C = NICA = 0) gives RC = 100, EAD = 1.4 x 44,100 = 61,740. The cap binds in neither.
-    The option overrides the regime's reading."""
+    The option overrides the regime's reading; the UK file keeps the CRE52 reading."""
     args = (fx_forward("A"),)
     coll = [collateral_row("NS", margined=True, vm_received=100.0)]
     mtm = {"A": 100.0}
     bcbs = run(BCBS, *args, coll=coll, mtm=mtm).netting_sets.iloc[0]
     eu = run(EU, *args, coll=coll, mtm=mtm).netting_sets.iloc[0]
     forced = run(EU, *args, coll=coll, mtm=mtm, cap_vm_treatment="basel").netting_sets.iloc[0]
+    uk = run(load_parameters("uk_pra", AS_OF), *args, coll=coll, mtm=mtm).netting_sets.iloc[0]
+    assert uk["ead_unmargined"] == pytest.approx(61_600)  # the UK keeps C with VM (a convention)
     assert (bcbs["rc_unmargined"], bcbs["ead_unmargined"]) == (0.0, pytest.approx(61_600))
     assert (eu["rc_unmargined"], eu["ead_unmargined"]) == (100.0, pytest.approx(61_740))
     assert forced["ead_unmargined"] == pytest.approx(61_600)
