@@ -182,7 +182,7 @@ def _simplified(prepared: Prepared, params: SupervisoryParameters) -> EngineResu
             np.bincount(code, minlength=len(ns)),
             params,
             SIMPLIFIED_SA_CCR,
-        ),  # fmt: skip
+        ),
         rejected=prepared.rejected,
     )
 
