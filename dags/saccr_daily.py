@@ -137,7 +137,7 @@ def saccr_daily() -> None:
         """Resolve the business date, skip it if it is not a business day, and plan the run's Spark jobs."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from saccr_pipeline.settings import load_settings
+        from saccr_pipeline.config.settings import load_settings
 
         as_of = orchestration.business_date(params["as_of_date"], data_interval_start, BUSINESS_TIMEZONE)
         closed = orchestration.load_calendar().closed_reason(as_of)

@@ -12,7 +12,7 @@ before did and more:
     arrow    + the cogroup's applyInPandas, with a UDF that returns no rows: each bucket's rows sent to Python
                through Arrow and made pandas frames, no engine, nothing written. Any design that runs the
                engine in a grouped pandas UDF over silver pays at least this
-    compute  the compute step itself (saccr_pipeline.compute.compute_to_staging, into a scratch folder)
+    compute  the compute step itself (saccr_pipeline.steps.compute.compute_to_staging, into a scratch folder)
 
 The first round shows what a JVM that has not run these jobs pays (its JIT compiler busy with them), later
 rounds what a warm one pays. Then, with Spark stopped, the engine alone on the same extracts, as in
@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 from bench_pipeline import AS_OF, CpuMeter, engine_alone, print_engine_alone
 
-from saccr_pipeline.runtime import add_spark_conf_argument
+from saccr_pipeline.steps.job import add_spark_conf_argument
 
 JOBS = ("read", "shuffle", "arrow", "compute")
 
@@ -50,12 +50,12 @@ def main() -> int:
     if len(lakehouses) != 1 or not (work / "landing").is_dir():
         parser.error(f"no single lakehouse-* and landing/ in {work}: run scripts/bench_pipeline.py first")
 
-    from saccr_pipeline.bucket_engine import TAGGED_SCHEMA
-    from saccr_pipeline.compute import by_bucket, compute_to_staging, engine_inputs
-    from saccr_pipeline.run_log import published, run_steps
-    from saccr_pipeline.runtime import job_for, job_spark_conf
-    from saccr_pipeline.settings import load_settings
-    from saccr_pipeline.spark_session import build_spark
+    from saccr_pipeline.config.settings import load_settings
+    from saccr_pipeline.lakehouse.run_log import published, run_steps
+    from saccr_pipeline.lakehouse.spark import build_spark
+    from saccr_pipeline.steps.bucket_engine import TAGGED_SCHEMA
+    from saccr_pipeline.steps.compute import by_bucket, compute_to_staging, engine_inputs
+    from saccr_pipeline.steps.job import job_for, job_spark_conf
 
     settings = dataclasses.replace(load_settings(), lakehouse_root=str(lakehouses[0]))
     conf = job_spark_conf(settings) | {"spark.driver.memory": args.driver_memory, "spark.ui.enabled": "false"}

@@ -47,8 +47,8 @@ import pandas as pd
 from saccr.contract import EXTRACTS
 from saccr.engine import compute
 from saccr_pipeline.extracts import read_extract, write_extracts
-from saccr_pipeline.generate import generate
-from saccr_pipeline.runtime import add_spark_conf_argument
+from saccr_pipeline.sample.generate import generate
+from saccr_pipeline.steps.job import add_spark_conf_argument
 
 AS_OF = dt.date(2026, 11, 20)
 STEPS = ("ingest", "validate", "compute", "publish", "marts")
@@ -198,7 +198,7 @@ def warm_compute(  # noqa: ANN001 - runtime.Job
 ) -> list[dict[str, float]]:
     """The compute step repeated `runs` times on the last run's silver tables (at `versions`) in this, by now
     warm, JVM: wall and CPU seconds of each; what a long-lived Spark application would pay per date."""
-    from saccr_pipeline.compute import compute_to_staging
+    from saccr_pipeline.steps.compute import compute_to_staging
 
     out = []
     for _ in range(runs):
@@ -223,7 +223,7 @@ def warm_compute(  # noqa: ANN001 - runtime.Job
 def engine_alone(landing: Path, runs: int) -> tuple[list[float], int]:
     """Seconds of each of `runs` calls of `saccr.engine.compute` over the extracts (read beforehand, one
     call after another in this process), and the trade count."""
-    from saccr_pipeline.config import load_parameters
+    from saccr_pipeline.config.regimes import load_parameters
 
     frames = {name: read_extract(landing / AS_OF.isoformat() / f"{name}.csv", name)[0] for name in EXTRACTS}
     params = load_parameters()
@@ -246,8 +246,8 @@ def print_engine_alone(seconds: list[float], trades: int) -> float:
 
 def udf_layouts(job, run_id: str, versions: dict[str, int]) -> dict[str, float]:  # noqa: ANN001 - runtime.Job
     """Seconds of the compute step into a noop sink: tagged union (one engine run) vs one UDF per output."""
-    from saccr_pipeline.bucket_engine import RECORDS, BucketEngine, record_schema
-    from saccr_pipeline.compute import engine_inputs, engine_results
+    from saccr_pipeline.steps.bucket_engine import RECORDS, BucketEngine, record_schema
+    from saccr_pipeline.steps.compute import engine_inputs, engine_results
 
     inputs = engine_inputs(job.spark, job.lake, AS_OF, run_id, versions, job.bucket_count)
     timings = {}
@@ -266,7 +266,7 @@ def udf_layouts(job, run_id: str, versions: dict[str, int]) -> dict[str, float]:
 
 
 def _one_output(engine, record: str, names: list[str]):  # noqa: ANN001, ANN202 - BucketEngine in, UDF out
-    from saccr_pipeline.bucket_engine import tagged
+    from saccr_pipeline.steps.bucket_engine import tagged
 
     def one_output(trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
         out = tagged(engine.compute(trades, netting_set_rows))
@@ -301,10 +301,10 @@ def main() -> int:
         print_engine_alone(*engine_alone(landing, args.runs))
         return 0
 
-    from saccr_pipeline.pipeline import format_largest, run_date
-    from saccr_pipeline.runtime import job_for, job_spark_conf
-    from saccr_pipeline.settings import load_settings
-    from saccr_pipeline.spark_session import build_spark
+    from saccr_pipeline.config.settings import load_settings
+    from saccr_pipeline.lakehouse.spark import build_spark
+    from saccr_pipeline.steps.job import job_for, job_spark_conf
+    from saccr_pipeline.steps.pipeline import format_largest, run_date
 
     work = args.work.resolve()
     landing = landing_for(work, args.trades, args.netting_sets, args.seed)
@@ -350,7 +350,7 @@ def main() -> int:
     print_cpu(per_run, cpu_runs)
     warm = []
     if args.warm_compute or args.udf_layouts:
-        from saccr_pipeline.run_log import run_steps
+        from saccr_pipeline.lakehouse.run_log import run_steps
 
         versions = dict(run_steps(job.spark, job.lake, summary.run_id)["compute"]["input_versions"])
     if args.warm_compute:

@@ -5,7 +5,7 @@
 
 Generates the extracts once, writes them as CSV, loads them the way ingest does (text columns plus lineage)
 into bronze Delta tables in a temporary folder, corrupts `--bad-share` of the trades' notionals, then times
-`saccr_pipeline.quality.validate_bronze` plus counting the quarantine and the passed rows (the work silver and
+`saccr_pipeline.quality.validation.validate_bronze` plus counting the quarantine and the passed rows (the work silver and
 the audit writes would trigger). Prints each run with its phases (load, gx, rules, outputs) and the median.
 """
 
@@ -21,12 +21,12 @@ from pathlib import Path
 from pyspark.sql import functions as F
 
 from saccr.contract import EXTRACTS
+from saccr_pipeline.config.settings import load_settings
 from saccr_pipeline.extracts import write_extracts
-from saccr_pipeline.generate import generate
-from saccr_pipeline.ingest import read_landing
-from saccr_pipeline.quality import QualityContext, validate_bronze
-from saccr_pipeline.settings import load_settings
-from saccr_pipeline.spark_session import build_spark
+from saccr_pipeline.lakehouse.spark import build_spark
+from saccr_pipeline.quality.validation import QualityContext, validate_bronze
+from saccr_pipeline.sample.generate import generate
+from saccr_pipeline.steps.ingest import read_landing
 
 AS_OF = dt.date(2026, 11, 20)
 

@@ -42,11 +42,11 @@ import glob
 import re
 import sys
 
-from saccr_pipeline.lakehouse import Lakehouse, read
-from saccr_pipeline.run_log import published
-from saccr_pipeline.runtime import job_spark_conf
-from saccr_pipeline.settings import load_settings
-from saccr_pipeline.spark_session import build_spark
+from saccr_pipeline.lakehouse.tables import Lakehouse, read
+from saccr_pipeline.lakehouse.run_log import published
+from saccr_pipeline.steps.job import job_spark_conf
+from saccr_pipeline.config.settings import load_settings
+from saccr_pipeline.lakehouse.spark import build_spark
 
 as_of, log = dt.date.fromisoformat(sys.argv[1]), sys.argv[2]
 planned = re.findall(r"pipeline run id (\S+),", open(log).read())

@@ -1,6 +1,6 @@
 """Supervisory parameters of one regime, as frozen and validated objects.
 
-The values live in `conf/regimes/<regime>.toml` (data, not code); `saccr_pipeline.config` reads the
+The values live in `conf/regimes/<regime>.toml` (data, not code); `saccr_pipeline.config.regimes` reads the
 file and calls :func:`SupervisoryParameters.from_mapping`, which checks every field once at start-up.
 A missing, unknown or malformed parameter raises :class:`ParameterError` naming its path.
 """

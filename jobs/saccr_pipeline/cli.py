@@ -6,7 +6,7 @@
     saccr reproduce RUN_ID
 
 `compute` runs the engine alone on extract files: no Spark is imported on that path. `run` and `reproduce`
-are the Spark + Delta pipeline (saccr_pipeline.pipeline, saccr_pipeline.reproduce). A run-level problem
+are the Spark + Delta pipeline (saccr_pipeline.steps.pipeline, saccr_pipeline.steps.reproduce). A run-level problem
 (missing or unreadable file, wrong columns, bad parameter file) ends with one message and exit code 2;
 row-level problems are written to `rejected.csv` with their reasons and do not stop the run.
 
@@ -29,7 +29,7 @@ import pyarrow.csv as pacsv
 
 from saccr.contract import EXTRACTS
 from saccr.errors import SaccrError
-from saccr_pipeline.config import DEFAULT_REGIME
+from saccr_pipeline.config.regimes import DEFAULT_REGIME
 from saccr_pipeline.extracts import read_extract, write_extracts
 
 RESULT_FILES = {
@@ -85,7 +85,7 @@ def _add_generate(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from saccr_pipeline.generate import generate_series
+    from saccr_pipeline.sample.generate import generate_series
 
     if args.netting_sets > args.trades:
         raise UsageError(f"--netting-sets ({args.netting_sets}) must not exceed --trades ({args.trades})")
@@ -143,7 +143,7 @@ def _add_compute(subparsers: argparse._SubParsersAction) -> None:
 
 def _compute(args: argparse.Namespace) -> int:
     from saccr.engine import CalculationOptions, compute
-    from saccr_pipeline.config import load_parameters
+    from saccr_pipeline.config.regimes import load_parameters
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -231,7 +231,7 @@ def _positive_int(text: str) -> int:
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
-    from saccr_pipeline.runtime import add_job_arguments
+    from saccr_pipeline.steps.job import add_job_arguments
 
     p = subparsers.add_parser("run", help="the whole pipeline for one date on Spark + Delta (no Airflow)")
     add_job_arguments(p)
@@ -240,8 +240,8 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from saccr_pipeline.pipeline import format_largest, run_date
-    from saccr_pipeline.runtime import start_job
+    from saccr_pipeline.steps.job import start_job
+    from saccr_pipeline.steps.pipeline import format_largest, run_date
 
     summary = run_date(start_job("saccr-run", args), args.as_of, args.run_id)
     print("largest netting sets by EAD:")
@@ -250,7 +250,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
-    from saccr_pipeline.runtime import add_job_arguments
+    from saccr_pipeline.steps.job import add_job_arguments
 
     p = subparsers.add_parser(
         "reproduce",
@@ -263,8 +263,8 @@ def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from saccr_pipeline.reproduce import RTOL, report, reproduce
-    from saccr_pipeline.runtime import start_job
+    from saccr_pipeline.steps.job import start_job
+    from saccr_pipeline.steps.reproduce import RTOL, report, reproduce
 
     rtol = RTOL if args.rtol is None else args.rtol
     result = reproduce(start_job("saccr-reproduce", args), args.run_id, rtol)

@@ -19,8 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from saccr.errors import SaccrError
-from saccr_pipeline.config import conf_dir
-from saccr_pipeline.settings import Settings
+from saccr_pipeline.config.regimes import conf_dir
+from saccr_pipeline.config.settings import Settings
 
 # DAG task -> module of jobs/saccr_pipeline/ run by spark-submit (each has `main(argv)` and takes
 # --as-of, --run-id, --lakehouse, --landing; ingest also --extract).
@@ -170,7 +170,7 @@ def check_landing(landing_root: str, as_of: dt.date) -> LandingCheck:
     <extract>.csv|.parquet|.pq`). Local folders and file:// are read directly; other URIs through fsspec (its
     driver for the scheme must be installed)."""
     from saccr.contract import EXTRACTS
-    from saccr_pipeline.ingest import SUFFIXES, landing_dir
+    from saccr_pipeline.steps.ingest import SUFFIXES, landing_dir
 
     folder = landing_dir(landing_root, as_of)
     exists = _exists_function(folder)
@@ -244,8 +244,8 @@ def plan_run(as_of: dt.date, settings: Settings, run_id: str | None = None) -> R
     """A new run of `as_of`: a fresh run id (a rerun or restatement of the date gets its own), the lakehouse
     and landing roots, and the spark-submit options. Fails now, not in the fifth Spark job, when the Delta
     jars or a step module are missing."""
-    from saccr_pipeline.run_log import new_run_id
-    from saccr_pipeline.spark_session import delta_jars
+    from saccr_pipeline.lakehouse.run_log import new_run_id
+    from saccr_pipeline.lakehouse.spark import delta_jars
 
     missing = [step for step in STEP_MODULES if not Path(step_application(step)).is_file()]
     if missing:

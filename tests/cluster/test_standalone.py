@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from saccr_pipeline.generate import generate
-from saccr_pipeline.lakehouse import Lakehouse, read
-from saccr_pipeline.pipeline import run_date
-from saccr_pipeline.run_log import published
+from saccr_pipeline.lakehouse.run_log import published
+from saccr_pipeline.lakehouse.tables import Lakehouse, read
+from saccr_pipeline.sample.generate import generate
+from saccr_pipeline.steps.pipeline import run_date
 from support.lakehouse import assert_close, gold, make_job, quiet, write_landing
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.spark]
@@ -33,7 +33,7 @@ def test_cluster_run_equals_local_run(standalone, spark: SparkSession, tmp_path:
     landing = write_landing(tmp_path / "landing", AS_OF, generate(AS_OF, 1500, 40, seed=17))
     on_cluster = tmp_path / "lakehouse-cluster"
     command = [
-        sys.executable, "-m", "saccr_pipeline.pipeline", "--as-of", AS_OF.isoformat(),
+        sys.executable, "-m", "saccr_pipeline.steps.pipeline", "--as-of", AS_OF.isoformat(),
         "--landing", str(landing), "--lakehouse", str(on_cluster), "--buckets", "7",
         "--master", standalone.master_url,
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",

@@ -117,7 +117,7 @@ def test_a_step_that_died_of_a_pipeline_error_is_not_retried(dagbag) -> None:
     data_error = AirflowException(
         "Cannot execute: spark-submit ... Error code is: 1.\nLast spark-submit output:\n"
         'File "/repo/jobs/saccr_pipeline/quality.py", line 277, in check_landing\n'
-        "saccr_pipeline.quality_rules.DataQualityError: delivery landing/2026-11-20 cannot be loaded\n"
+        "saccr_pipeline.quality.rules.DataQualityError: delivery landing/2026-11-20 cannot be loaded\n"
     )
     lost_executor = AirflowException(
         "Cannot execute: spark-submit ... Error code is: 1.\nLast spark-submit output:\n"

@@ -69,8 +69,8 @@ def all_netting_sets(spark, lakehouse: Path) -> pd.DataFrame:
 
 def published_mart(spark, job, name: str, as_of: dt.date) -> pd.DataFrame:
     """The rows of gold/<mart> for `as_of` at the version the date's latest `marts` step recorded."""
-    from saccr_pipeline.lakehouse import read
-    from saccr_pipeline.run_log import published
+    from saccr_pipeline.lakehouse.run_log import published
+    from saccr_pipeline.lakehouse.tables import read
 
     run = published(spark, job.lake, as_of, step="marts")
     assert run is not None, f"no marts published for {as_of}"
@@ -123,7 +123,7 @@ def test_each_business_date_runs_every_task(runs: Runs) -> None:
 
 
 def test_one_partition_per_business_date_each_from_its_own_run(spark, runs: Runs) -> None:
-    from saccr_pipeline.run_log import published
+    from saccr_pipeline.lakehouse.run_log import published
 
     job = make_job(spark, runs.lakehouse, runs.landing)
     netting_sets = all_netting_sets(spark, runs.lakehouse)
@@ -166,8 +166,8 @@ def test_day_over_day_movement_compares_with_the_previous_business_date(spark, r
 
 
 def test_a_restatement_replaces_only_its_date_and_keeps_the_earlier_run(spark, runs: Runs) -> None:
-    from saccr_pipeline.lakehouse import read
-    from saccr_pipeline.run_log import run_steps
+    from saccr_pipeline.lakehouse.run_log import run_steps
+    from saccr_pipeline.lakehouse.tables import read
 
     job = make_job(spark, runs.lakehouse, runs.landing)
     before = runs.before_restatement.set_index(["as_of_date", "netting_set_id"]).sort_index()

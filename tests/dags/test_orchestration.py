@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from saccr_pipeline import orchestration
+from saccr_pipeline.config.settings import load_settings
 from saccr_pipeline.orchestration import BusinessCalendar, OrchestrationError
-from saccr_pipeline.settings import load_settings
 
 D = dt.date
 
@@ -140,7 +140,7 @@ def test_step_application_is_the_module_file_of_the_step() -> None:
     ("output", "error"),
     [
         (
-            "raise LakehouseError(\nsaccr_pipeline.lakehouse.LakehouseError: table bronze/trades exists",
+            "raise LakehouseError(\nsaccr_pipeline.lakehouse.tables.LakehouseError: table bronze/trades exists",
             "LakehouseError",
         ),
         ("saccr.errors.InputError: collateral has no rows\n26/11/21 INFO SparkContext: stop()", "InputError"),

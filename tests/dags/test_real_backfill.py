@@ -198,7 +198,7 @@ def test_backfill_with_a_running_scheduler_publishes_each_business_date_in_order
     assert set(task_states(runs[1].run_id).values()) == {"skipped"}  # Good Friday
     assert set(task_states(runs[2].run_id).values()) == {"skipped"}  # Easter Monday
 
-    from saccr_pipeline.lakehouse import Lakehouse, current_version, read
+    from saccr_pipeline.lakehouse.tables import Lakehouse, current_version, read
 
     lake = Lakehouse(str(lakehouse))
     key = "gold/saccr_netting_set"

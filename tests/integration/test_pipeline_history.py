@@ -12,10 +12,10 @@ import pytest
 from pyspark.sql import SparkSession
 
 from saccr_pipeline.cli import main as saccr
-from saccr_pipeline.generate import generate, generate_series
-from saccr_pipeline.pipeline import run_date
-from saccr_pipeline.reproduce import differences, reproduce
-from saccr_pipeline.run_log import published
+from saccr_pipeline.lakehouse.run_log import published
+from saccr_pipeline.sample.generate import generate, generate_series
+from saccr_pipeline.steps.pipeline import run_date
+from saccr_pipeline.steps.reproduce import differences, reproduce
 from support.lakehouse import assert_close, gold, make_job, quiet, table, write_landing
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

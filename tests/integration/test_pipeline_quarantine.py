@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from pyspark.sql import SparkSession
 
-from saccr_pipeline.generate import generate
-from saccr_pipeline.pipeline import RunSummary, run_date
-from saccr_pipeline.runtime import Job
+from saccr_pipeline.sample.generate import generate
+from saccr_pipeline.steps.job import Job
+from saccr_pipeline.steps.pipeline import RunSummary, run_date
 from support.lakehouse import assert_close, engine_on_files, gold, make_job, quiet, table, write_landing
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

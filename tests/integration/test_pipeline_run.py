@@ -14,12 +14,12 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from saccr_pipeline.bucket_engine import RECORDS
-from saccr_pipeline.compute import engine_inputs, engine_results
-from saccr_pipeline.generate import generate
-from saccr_pipeline.pipeline import RunSummary, run_date
-from saccr_pipeline.run_log import run_steps
-from saccr_pipeline.runtime import Job
+from saccr_pipeline.lakehouse.run_log import run_steps
+from saccr_pipeline.sample.generate import generate
+from saccr_pipeline.steps.bucket_engine import RECORDS
+from saccr_pipeline.steps.compute import engine_inputs, engine_results
+from saccr_pipeline.steps.job import Job
+from saccr_pipeline.steps.pipeline import RunSummary, run_date
 from support.lakehouse import assert_close, engine_on_files, gold, make_job, quiet, table, write_landing
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

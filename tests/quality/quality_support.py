@@ -12,7 +12,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.ingest import find_extract, read_landing
+from saccr_pipeline.steps.ingest import find_extract, read_landing
 
 AS_OF = dt.date(2026, 11, 20)
 Text = dict[str, pd.DataFrame]
@@ -29,7 +29,7 @@ def write_delivery(folder: Path, text: Mapping[str, pd.DataFrame]) -> Path:
 def load_bronze(
     spark: SparkSession, folder: Path, lake: Path, as_of: dt.date = AS_OF
 ) -> dict[str, DataFrame]:
-    """Each extract of `folder` read as ingest reads it (saccr_pipeline.ingest.read_landing) with ingest's
+    """Each extract of `folder` read as ingest reads it (saccr_pipeline.steps.ingest.read_landing) with ingest's
     lineage columns, written to a bronze Delta table under `lake` and read back."""
     bronze = {}
     for extract in EXTRACTS:

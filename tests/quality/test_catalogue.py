@@ -23,11 +23,15 @@ from pyspark.sql import functions as F
 from quality_support import AS_OF, write_delivery
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.ingest import ingest_date
-from saccr_pipeline.lakehouse import Lakehouse, create_tables, current_version, read
-from saccr_pipeline.quality import DataQualityError, incomplete_netting_sets, rejected_share_problems
-from saccr_pipeline.settings import Settings, load_settings
-from saccr_pipeline.validate import ValidatedDate, validate_date
+from saccr_pipeline.config.settings import Settings, load_settings
+from saccr_pipeline.lakehouse.tables import Lakehouse, create_tables, current_version, read
+from saccr_pipeline.quality.validation import (
+    DataQualityError,
+    incomplete_netting_sets,
+    rejected_share_problems,
+)
+from saccr_pipeline.steps.ingest import ingest_date
+from saccr_pipeline.steps.validate import ValidatedDate, validate_date
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 KEY_SQL = {
@@ -202,7 +206,7 @@ def test_dq_results_count_every_rule_exactly(spark: SparkSession, run: Run) -> N
 
 
 def test_dq_results_hold_gx_and_spark_results_for_every_rule(spark: SparkSession, run: Run) -> None:
-    from saccr_pipeline.quality_rules import load_suites
+    from saccr_pipeline.quality.rules import load_suites
 
     results = run.table(spark, "audit/dq_results").where(F.col("run_id") == "run-a")
     by_source = {r["source"]: r["count"] for r in results.groupBy("source").count().collect()}

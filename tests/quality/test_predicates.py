@@ -8,8 +8,8 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.quality import QualityContext, dq_frame, flag_rows, passed_rows
-from saccr_pipeline.quality_rules import load_suite
+from saccr_pipeline.quality.rules import load_suite
+from saccr_pipeline.quality.validation import QualityContext, dq_frame, flag_rows, passed_rows
 
 pytestmark = pytest.mark.spark
 AS_OF = dt.date(2026, 11, 20)

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from saccr_pipeline.quality import quality_context
-from saccr_pipeline.settings import ENV_OVERRIDES, SettingsError, load_settings
+from saccr_pipeline.config.settings import ENV_OVERRIDES, SettingsError, load_settings
+from saccr_pipeline.quality.validation import quality_context
 
 
 @pytest.fixture(autouse=True)

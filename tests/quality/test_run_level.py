@@ -13,7 +13,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from quality_support import AS_OF, load_bronze, write_delivery
 
-from saccr_pipeline.quality import (
+from saccr_pipeline.quality.validation import (
     DataQualityError,
     Manifest,
     QualityContext,

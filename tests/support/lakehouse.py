@@ -14,12 +14,12 @@ from pyspark.sql import SparkSession
 
 from saccr.contract import EXTRACTS
 from saccr.engine import EngineResult, compute
-from saccr_pipeline.config import load_parameters
+from saccr_pipeline.config.regimes import load_parameters
+from saccr_pipeline.config.settings import load_settings
 from saccr_pipeline.extracts import read_extract, write_extracts
-from saccr_pipeline.lakehouse import current_version, read
-from saccr_pipeline.run_log import published
-from saccr_pipeline.runtime import Job, job_for
-from saccr_pipeline.settings import load_settings
+from saccr_pipeline.lakehouse.run_log import published
+from saccr_pipeline.lakehouse.tables import current_version, read
+from saccr_pipeline.steps.job import Job, job_for
 
 
 def quiet(message: str) -> None:

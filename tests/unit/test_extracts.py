@@ -12,7 +12,7 @@ import pytest
 from saccr.contract import COLLATERAL_COLUMNS, EXTRACTS, REJECTED_COLUMNS, TRADE_COLUMNS
 from saccr.errors import SaccrError
 from saccr_pipeline.extracts import ExtractError, read_extract, write_extracts
-from saccr_pipeline.generate import generate
+from saccr_pipeline.sample.generate import generate
 
 SWAP = {
     "trade_id": "T1", "netting_set_id": "NS1", "asset_class": "IR", "product": "IRS", "direction": "LONG",

@@ -5,7 +5,7 @@ ends with a `run` row summing them up; a failed step fails the run with its erro
 published results of the date in force (see publish.py). Steps hand each other the exact versions they wrote,
 so a run reads what it produced even while other dates are being written.
 
-Entry point: `saccr run --as-of DATE` or `python -m saccr_pipeline.pipeline --as-of DATE`.
+Entry point: `saccr run --as-of DATE` or `python -m saccr_pipeline.steps.pipeline --as-of DATE`.
 """
 
 from __future__ import annotations
@@ -19,24 +19,24 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from saccr_pipeline.compute import compute_to_staging
-from saccr_pipeline.ingest import ingest_date
-from saccr_pipeline.lakehouse import read
-from saccr_pipeline.marts import build_marts, record_marts
-from saccr_pipeline.publish import publish
-from saccr_pipeline.run_log import (
+from saccr_pipeline.lakehouse.run_log import (
     Published,
     StepRecord,
     log_step,
     logged_step,
     previous_published,
 )
-from saccr_pipeline.validate import describe, record_validated, validate_date
+from saccr_pipeline.lakehouse.tables import read
+from saccr_pipeline.steps.compute import compute_to_staging
+from saccr_pipeline.steps.ingest import ingest_date
+from saccr_pipeline.steps.marts import build_marts, record_marts
+from saccr_pipeline.steps.publish import publish
+from saccr_pipeline.steps.validate import describe, record_validated, validate_date
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from saccr_pipeline.runtime import Job
+    from saccr_pipeline.steps.job import Job
 
 Progress = Callable[[str], None]
 
@@ -171,9 +171,11 @@ def format_largest(largest: pd.DataFrame) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.runtime import add_job_arguments, start_job
+    from saccr_pipeline.steps.job import add_job_arguments, start_job
 
-    parser = argparse.ArgumentParser(prog="saccr_pipeline.pipeline", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="saccr_pipeline.steps.pipeline", description=__doc__.splitlines()[0]
+    )
     add_job_arguments(parser)
     parser.add_argument("--run-id", help="run id (default: a new one)")
     args = parser.parse_args(argv)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from saccr.errors import SaccrError
-from saccr_pipeline.config import REPO_ROOT
-from saccr_pipeline.settings import Settings, load_settings
+from saccr_pipeline.config.regimes import REPO_ROOT
+from saccr_pipeline.config.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from pyspark import SparkConf
@@ -142,7 +142,7 @@ def _require_delta_conf(conf: SparkConf) -> None:
         raise SparkSetupError(
             "a SparkSession/SparkContext without Delta is already running in this process; its jars and "
             "extensions cannot change now. Stop it, or create every session with "
-            "saccr_pipeline.spark_session.build_spark"
+            "saccr_pipeline.lakehouse.spark.build_spark"
         )
 
 

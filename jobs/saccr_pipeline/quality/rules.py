@@ -7,7 +7,7 @@ engine's rule vocabulary: required, not_a_number, enumeration, date_order, ...),
 
 :func:`unexpected` turns a rule into the Spark Column that is true on the rows breaking it. For GX
 expectations it is derived from the expectation type and kwargs, with the row condition translated by GX's own
-Spark engine, so the quarantine split cannot drift from the suite; :mod:`saccr_pipeline.quality` checks on
+Spark engine, so the quarantine split cannot drift from the suite; :mod:`saccr_pipeline.quality.validation` checks on
 every run that GX's unexpected counts equal the predicates' counts.
 """
 
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
 from saccr.errors import SaccrError
-from saccr_pipeline.config import REPO_ROOT
+from saccr_pipeline.config.regimes import REPO_ROOT
 
 if TYPE_CHECKING:
     from pyspark.sql import Column

@@ -5,7 +5,7 @@ The DAG ingests each extract in its own job, so a run has several `ingest` rows;
 are merged (versions, counts) and their seconds added up. A step that has no successful row makes the run
 `failed` (the DAG only gets here when every step succeeded, so that means a step did not log).
 
-Entry point: `python -m saccr_pipeline.run_summary --as-of DATE --run-id RUN_ID` or spark-submit of this file.
+Entry point: `python -m saccr_pipeline.steps.summarise --as-of DATE --run-id RUN_ID` or spark-submit of this file.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from saccr_pipeline.lakehouse import current_version, read
-from saccr_pipeline.run_log import RUN_LOG, StepRecord, log_step, published
+from saccr_pipeline.lakehouse.run_log import RUN_LOG, StepRecord, log_step, published
+from saccr_pipeline.lakehouse.tables import current_version, read
 
 if TYPE_CHECKING:
     from pyspark.sql import Row
 
-    from saccr_pipeline.runtime import Job
+    from saccr_pipeline.steps.job import Job
 
 STEPS = ("ingest", "validate", "compute", "publish", "marts")
 
@@ -68,10 +68,12 @@ def close_run(job: Job, as_of: dt.date, run_id: str) -> StepRecord:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.pipeline import format_largest, largest_netting_sets
-    from saccr_pipeline.runtime import add_job_arguments, start_job
+    from saccr_pipeline.steps.job import add_job_arguments, start_job
+    from saccr_pipeline.steps.pipeline import format_largest, largest_netting_sets
 
-    parser = argparse.ArgumentParser(prog="saccr_pipeline.run_summary", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="saccr_pipeline.steps.summarise", description=__doc__.splitlines()[0]
+    )
     add_job_arguments(parser)
     parser.add_argument("--run-id", required=True, help="the run to close")
     args = parser.parse_args(argv)

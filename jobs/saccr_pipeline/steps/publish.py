@@ -9,7 +9,7 @@ marts, `saccr reproduce`, reports) read gold at the versions the latest successf
 gold mixed at its latest versions, but no reader follows it: the published versions are still the last
 good run's, and a rerun of the date replaces all three.
 
-Entry point: `python -m saccr_pipeline.publish --as-of DATE --run-id RUN_ID`.
+Entry point: `python -m saccr_pipeline.steps.publish --as-of DATE --run-id RUN_ID`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from saccr.contract import REJECTED_COLUMNS
-from saccr_pipeline.compute import staging_path
-from saccr_pipeline.lakehouse import GOLD_RESULTS, Lakehouse, remove_path, replace_date, table_specs
+from saccr_pipeline.lakehouse.tables import GOLD_RESULTS, Lakehouse, remove_path, replace_date, table_specs
+from saccr_pipeline.steps.compute import staging_path
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from saccr_pipeline.run_log import RunContext, StepRecord
-    from saccr_pipeline.runtime import Job
+    from saccr_pipeline.lakehouse.run_log import RunContext, StepRecord
+    from saccr_pipeline.steps.job import Job
 
 RECORD_OF_TABLE = {
     "saccr_trade": "trade",
@@ -91,7 +91,7 @@ def publish(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.runtime import step_main
+    from saccr_pipeline.steps.job import step_main
 
     def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
         done = publish(job.spark, job.lake, args.as_of, ctx.run_id)

@@ -13,7 +13,7 @@ exactly as if it had rejected them itself.
 Nothing is published here: the tagged results (bucket_engine.TAGGED_SCHEMA) go to `staging/<run_id>/engine`,
 and the publish step moves them to gold. Every silver table is read at a pinned version, recorded in run_log.
 
-Entry point: `python -m saccr_pipeline.compute --as-of DATE --run-id RUN_ID`.
+Entry point: `python -m saccr_pipeline.steps.compute --as-of DATE --run-id RUN_ID`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 from saccr.contract import COLLATERAL_COLUMNS, TRADE_COLUMNS, VALUATION_COLUMNS
 from saccr.engine import CalculationOptions
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.bucket_engine import (
+from saccr_pipeline.lakehouse.tables import Lakehouse, current_version, read
+from saccr_pipeline.steps.bucket_engine import (
     COLLATERAL,
     NETTING_SET_SIDE_COLUMNS,
     PRIOR,
@@ -40,15 +41,14 @@ from saccr_pipeline.bucket_engine import (
     VALUATION,
     BucketEngine,
 )
-from saccr_pipeline.lakehouse import Lakehouse, current_version, read
 
 if TYPE_CHECKING:
     import pandas as pd
     from pyspark.sql import Column, DataFrame, SparkSession
     from pyspark.sql.pandas.group_ops import PandasCogroupedOps
 
-    from saccr_pipeline.run_log import RunContext, StepRecord
-    from saccr_pipeline.runtime import Job
+    from saccr_pipeline.lakehouse.run_log import RunContext, StepRecord
+    from saccr_pipeline.steps.job import Job
 
 INPUTS = ("silver/trades", "silver/valuations", "silver/collateral", "silver/market_data", "audit/quarantine")
 
@@ -201,7 +201,7 @@ def compute_to_staging(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.runtime import step_main
+    from saccr_pipeline.steps.job import step_main
 
     def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
         done = compute_to_staging(

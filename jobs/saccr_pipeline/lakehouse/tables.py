@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from saccr.contract import EXTRACTS
 from saccr.errors import SaccrError
-from saccr_pipeline import schemas
+from saccr_pipeline.lakehouse import schemas
 
 if TYPE_CHECKING:
     from delta.tables import DeltaTable, DeltaTableBuilder

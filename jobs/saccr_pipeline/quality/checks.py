@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from saccr.contract import EXTRACTS
 from saccr.errors import SaccrError
-from saccr_pipeline.quality_rules import DataQualityError
-from saccr_pipeline.schemas import bronze_schema
+from saccr_pipeline.lakehouse.schemas import bronze_schema
+from saccr_pipeline.quality.rules import DataQualityError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -58,7 +58,7 @@ def check_landing(spark: SparkSession, folder: str, extracts: Sequence[str] = tu
     """Pre-flight of one delivery folder before ingest: every extract there once, not empty, readable, with
     exactly the contract's columns (a wrong delimiter shows as one unknown column). All problems in one
     DataQualityError."""
-    from saccr_pipeline.ingest import find_extract, read_landing
+    from saccr_pipeline.steps.ingest import find_extract, read_landing
 
     problems = []
     for extract in extracts:

@@ -36,7 +36,7 @@ from pyspark.sql.types import (
 from saccr.contract import COLLATERAL_COLUMNS, REJECTED_COLUMNS
 from saccr.engine import CalculationOptions, EngineResult, compute
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.schemas import ENGINE_OUTPUTS, output_type
+from saccr_pipeline.lakehouse.schemas import ENGINE_OUTPUTS, output_type
 
 # record tag -> (engine result attribute, columns)
 RECORDS: Mapping[str, tuple[str, tuple[str, ...]]] = {

@@ -11,7 +11,7 @@
 Gold is read at the versions recorded for the run (never at the latest version), so marts show exactly
 what was published. Each mart is one replaceWhere commit of the date.
 
-Entry point: `python -m saccr_pipeline.marts --as-of DATE --run-id RUN_ID`.
+Entry point: `python -m saccr_pipeline.steps.marts --as-of DATE --run-id RUN_ID`.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from saccr_pipeline.lakehouse import Commit, Lakehouse, read, replace_date
-from saccr_pipeline.run_log import Published, StepRecord
+from saccr_pipeline.lakehouse.run_log import Published, StepRecord
+from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, read, replace_date
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-    from saccr_pipeline.run_log import RunContext
-    from saccr_pipeline.runtime import Job
+    from saccr_pipeline.lakehouse.run_log import RunContext
+    from saccr_pipeline.steps.job import Job
 
 
 def _published_netting_sets(spark: SparkSession, lake: Lakehouse, run: Published) -> DataFrame:
@@ -170,10 +170,10 @@ def build_marts(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.runtime import step_main
+    from saccr_pipeline.steps.job import step_main
 
     def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
-        from saccr_pipeline.run_log import previous_published, published
+        from saccr_pipeline.lakehouse.run_log import previous_published, published
 
         run = published(job.spark, job.lake, args.as_of)
         if run is None or run.run_id != ctx.run_id:

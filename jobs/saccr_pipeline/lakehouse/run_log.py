@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING
 
-from saccr_pipeline.config import REPO_ROOT
-from saccr_pipeline.lakehouse import Lakehouse, LakehouseError, append, current_version, read
+from saccr_pipeline.config.regimes import REPO_ROOT
+from saccr_pipeline.lakehouse.tables import Lakehouse, LakehouseError, append, current_version, read
 
 if TYPE_CHECKING:
     from pyspark.sql import Row, SparkSession
@@ -102,7 +102,7 @@ def log_step(spark: SparkSession, lake: Lakehouse, ctx: RunContext, record: Step
         "error": record.error,
         "logged_at": _naive_utc(dt.datetime.now(dt.UTC)),
     }
-    from saccr_pipeline.schemas import RUN_LOG_SCHEMA
+    from saccr_pipeline.lakehouse.schemas import RUN_LOG_SCHEMA
 
     df = spark.createDataFrame([row], RUN_LOG_SCHEMA)
     return append(df, spark, lake, RUN_LOG, {"run_id": ctx.run_id, "step": record.step}).version

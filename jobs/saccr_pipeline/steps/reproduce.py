@@ -6,7 +6,7 @@ legitimately differ in the last bits); text, flags and counts must match exactly
 be the recorded one (a different one cannot reproduce anything); a different code version is reported, since
 finding out whether new code changes old numbers is one reason to reproduce.
 
-Entry point: `saccr reproduce RUN_ID` or `python -m saccr_pipeline.reproduce RUN_ID`; exit 1 on differences.
+Entry point: `saccr reproduce RUN_ID` or `python -m saccr_pipeline.steps.reproduce RUN_ID`; exit 1 on differences.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from typing import TYPE_CHECKING
 
 from saccr.engine import CalculationOptions
 from saccr.errors import SaccrError
-from saccr_pipeline.compute import compute_to_staging
-from saccr_pipeline.config import load_parameters
-from saccr_pipeline.lakehouse import GOLD_RESULTS, read, remove_path
-from saccr_pipeline.publish import gold_rows
-from saccr_pipeline.run_log import code_version, run_steps
+from saccr_pipeline.config.regimes import load_parameters
+from saccr_pipeline.lakehouse.run_log import code_version, run_steps
+from saccr_pipeline.lakehouse.tables import GOLD_RESULTS, read, remove_path
+from saccr_pipeline.steps.compute import compute_to_staging
+from saccr_pipeline.steps.publish import gold_rows
 
 if TYPE_CHECKING:
     import pandas as pd
     from pyspark.sql import DataFrame
 
-    from saccr_pipeline.runtime import Job
+    from saccr_pipeline.steps.job import Job
 
 KEYS = {
     "saccr_trade": ("netting_set_id", "trade_id"),
@@ -158,9 +158,11 @@ def report(result: Reproduction) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.runtime import add_job_arguments, start_job
+    from saccr_pipeline.steps.job import add_job_arguments, start_job
 
-    parser = argparse.ArgumentParser(prog="saccr_pipeline.reproduce", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="saccr_pipeline.steps.reproduce", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("run_id")
     parser.add_argument(
         "--rtol", type=float, default=RTOL, help=f"relative tolerance for amounts (default {RTOL})"

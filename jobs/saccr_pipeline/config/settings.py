@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from saccr.errors import SaccrError
-from saccr_pipeline.config import REPO_ROOT, conf_dir
+from saccr_pipeline.config.regimes import REPO_ROOT, conf_dir
 
 ENV_VAR = "SACCR_ENV"
 DEFAULT_ENV = "local"
@@ -56,12 +56,12 @@ class Settings:
     regime: str
     bucket_count: int
     shuffle_partitions: int
-    # Data quality (saccr_pipeline.quality): the share of an extract's rows that may be quarantined before the
+    # Data quality (saccr_pipeline.quality.validation): the share of an extract's rows that may be quarantined before the
     # date stops, and what compute does with a netting set missing a quarantined trade (hold | flag).
     max_rejected_share: float = 0.05
     incomplete_netting_sets: str = "hold"
     # Performance only: an extract of at least this many rows is validated from Spark's columnar cache, a
-    # smaller one from a local checkpoint (saccr_pipeline.quality._materialised).
+    # smaller one from a local checkpoint (saccr_pipeline.quality.validation._materialised).
     dq_columnar_cache_rows: int = 5_000_000
 
     def table_path(self, layer: str, table: str) -> str:

@@ -13,7 +13,7 @@
 Rows breaking only warning/info rules pass and are reported in dq_results. A share of quarantined rows above
 `max_rejected_share` in any extract is a run-level failure (:meth:`QualityOutcome.raise_for_problems`).
 
-:func:`check_landing` (saccr_pipeline.quality_checks, re-exported here) is the pre-flight of the delivery
+:func:`check_landing` (saccr_pipeline.quality.checks, re-exported here) is the pre-flight of the delivery
 folder before ingest, and :func:`run_validation` the whole validate step with its audit writes.
 """
 
@@ -30,16 +30,17 @@ from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
 from saccr_pipeline.extracts import FALSE_TEXT, TRUE_TEXT
-from saccr_pipeline.lakehouse import Commit, Lakehouse, replace_date
-from saccr_pipeline.quality_checks import (
+from saccr_pipeline.lakehouse.schemas import DQ_RESULTS_SCHEMA, LOGICAL_TYPES, QUARANTINE_SCHEMA
+from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, replace_date
+from saccr_pipeline.quality.checks import (
     Manifest,
     check_bronze_columns,
     check_landing,
     check_manifest,
     read_manifest,
 )
-from saccr_pipeline.quality_gx import GxResult, GxValidator, copy_tree
-from saccr_pipeline.quality_rules import (
+from saccr_pipeline.quality.gx import GxResult, GxValidator, copy_tree
+from saccr_pipeline.quality.rules import (
     EVALUATION_ORDER,
     TYPED_SUFFIX,
     DataQualityError,
@@ -49,12 +50,11 @@ from saccr_pipeline.quality_rules import (
     typed_columns,
     unexpected,
 )
-from saccr_pipeline.schemas import DQ_RESULTS_SCHEMA, LOGICAL_TYPES, QUARANTINE_SCHEMA
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-    from saccr_pipeline.settings import Settings
+    from saccr_pipeline.config.settings import Settings
 
 __all__ = [
     "DQ_RESULTS_SCHEMA",
@@ -444,7 +444,7 @@ def check_agreement(
     if differences:
         raise DataQualityError(
             f"GX and the quarantine predicates disagree: {'; '.join(differences)}; "
-            "fix saccr_pipeline.quality_rules"
+            "fix saccr_pipeline.quality.rules"
         )
 
 

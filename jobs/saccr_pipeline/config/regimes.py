@@ -1,4 +1,4 @@
-"""Loads the supervisory parameters of a regime (pipeline settings: saccr_pipeline.settings).
+"""Loads the supervisory parameters of a regime (pipeline settings: saccr_pipeline.config.settings).
 
 Files live in `conf/regimes/` at the repository root (override with SACCR_CONF_DIR), read once and
 returned as frozen, validated objects; any problem is a clear error naming the file and key.
@@ -14,7 +14,7 @@ from pathlib import Path
 from saccr.errors import ParameterError
 from saccr.params import SupervisoryParameters
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_REGIME = "bcbs_cre52"
 
 

@@ -6,7 +6,7 @@ columns) stop the date with one message naming the file (quality_checks.check_la
 are left for the validate step, so every delivered row reaches bronze. A CSV line that does not split into
 the header's columns is kept in `malformed_record`.
 
-Entry point: `python -m saccr_pipeline.ingest --as-of DATE [--extract trades ...]`, or spark-submit this file.
+Entry point: `python -m saccr_pipeline.steps.ingest --as-of DATE [--extract trades ...]`, or spark-submit this file.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING
 
 from saccr.contract import EXTRACTS
 from saccr.errors import SaccrError
-from saccr_pipeline.lakehouse import Lakehouse, replace_date
+from saccr_pipeline.lakehouse.tables import Lakehouse, replace_date
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from saccr_pipeline.run_log import RunContext, StepRecord
-    from saccr_pipeline.runtime import Job
+    from saccr_pipeline.lakehouse.run_log import RunContext, StepRecord
+    from saccr_pipeline.steps.job import Job
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -121,10 +121,10 @@ def ingest_extract(
 ) -> Ingested:
     """Load one extract of `as_of` into bronze/<extract>, replacing that date. A file that cannot be loaded at
     all (missing, ambiguous, empty, header only, unreadable, other columns) stops with DataQualityError
-    before anything is written (saccr_pipeline.quality_checks.check_landing)."""
+    before anything is written (saccr_pipeline.quality.checks.check_landing)."""
     from pyspark.sql import functions as F
 
-    from saccr_pipeline.quality_checks import check_landing
+    from saccr_pipeline.quality.checks import check_landing
 
     folder = landing_dir(landing_root, as_of)
     check_landing(spark, folder, [extract])
@@ -153,7 +153,7 @@ def ingest_date(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.runtime import step_main
+    from saccr_pipeline.steps.job import step_main
 
     def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
         landing, extracts = job.settings.landing_root, args.extract or tuple(EXTRACTS)

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 
 from saccr.engine import CalculationOptions
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.config import load_parameters
-from saccr_pipeline.settings import Settings, load_settings
+from saccr_pipeline.config.regimes import load_parameters
+from saccr_pipeline.config.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # Spark-bound modules: imported when a job starts, not when a parser is built
     from pyspark.sql import SparkSession
 
-    from saccr_pipeline.lakehouse import Lakehouse
-    from saccr_pipeline.run_log import RunContext, StepRecord
+    from saccr_pipeline.lakehouse.run_log import RunContext, StepRecord
+    from saccr_pipeline.lakehouse.tables import Lakehouse
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Job:
 
     def context(self, as_of: dt.date, run_id: str | None = None) -> RunContext:
         """The run_log context of a run of `as_of` (a new run id unless one is given)."""
-        from saccr_pipeline.run_log import RunContext, new_run_id
+        from saccr_pipeline.lakehouse.run_log import RunContext, new_run_id
 
         return RunContext(
             run_id=run_id or new_run_id(as_of),
@@ -105,7 +105,7 @@ def step_main(
     """The `main` of a pipeline step module (spark-submit, `python -m saccr_pipeline.<step>`): the job
     options plus `--run-id` (required: the steps of one run share it), the job started, and `body` run inside
     the step's run_log record (timing, status and error logged even when it fails)."""
-    from saccr_pipeline.run_log import logged_step
+    from saccr_pipeline.lakehouse.run_log import logged_step
 
     parser = argparse.ArgumentParser(prog=f"saccr_pipeline.{step}", description=doc.strip().splitlines()[0])
     add_job_arguments(parser)
@@ -136,7 +136,7 @@ def job_spark_conf(settings: Settings) -> dict[str, str]:
 
 def start_job(app_name: str, args: argparse.Namespace) -> Job:
     """Settings with the command line's overrides, a Delta SparkSession, and the lakehouse tables created."""
-    from saccr_pipeline.spark_session import build_spark
+    from saccr_pipeline.lakehouse.spark import build_spark
 
     settings = load_settings()
     overrides = {
@@ -154,7 +154,7 @@ def start_job(app_name: str, args: argparse.Namespace) -> Job:
 
 def job_for(spark: SparkSession, settings: Settings) -> Job:
     """A job on an existing session (tests, notebooks): creates the lakehouse tables if needed."""
-    from saccr_pipeline.lakehouse import Lakehouse, create_tables
+    from saccr_pipeline.lakehouse.tables import Lakehouse, create_tables
 
     lake = Lakehouse(settings.lakehouse_root)
     create_tables(spark, lake)

@@ -1,13 +1,13 @@
 """Conform: rows that passed validation -> silver. Amounts converted to the reporting currency with the
 date's FX rates (market data), valuations tagged with their trade's netting set. Pure DataFrame
-transformations: the validate step (saccr_pipeline.validate) writes them.
+transformations: the validate step (saccr_pipeline.steps.validate) writes them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from saccr_pipeline.schemas import COLLATERAL_AMOUNTS
+from saccr_pipeline.lakehouse.schemas import COLLATERAL_AMOUNTS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -4,7 +4,7 @@ The context is built in memory from the JSON files (nothing under a `gx/` folder
 Spark datasource added without `spark_config` (GX would otherwise stop and restart the pipeline's session,
 losing Delta) and a whole-dataframe batch definition per extract. Results use SUMMARY for the verdict and
 counts, with partial_unexpected_count 0: GX collects no failing values, the failing rows come from the Spark
-predicates (saccr_pipeline.quality_rules). GX runs one small query per metric, so the caller materialises the
+predicates (saccr_pipeline.quality.rules). GX runs one small query per metric, so the caller materialises the
 frames handed to it (large ones in Spark's columnar cache, small ones in a local checkpoint; see
 quality._materialised); GX caches nothing itself.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from saccr_pipeline.quality_rules import DataQualityError, Rule, Suite
+from saccr_pipeline.quality.rules import DataQualityError, Rule, Suite
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext

@@ -1,4 +1,4 @@
-"""Validate: bronze -> silver for one date, through the Great Expectations suites (saccr_pipeline.quality).
+"""Validate: bronze -> silver for one date, through the Great Expectations suites (saccr_pipeline.quality.validation).
 
 1. The four bronze tables are read at pinned versions (recorded in run_log), with the delivery's manifest
    when the landing folder has one.
@@ -7,10 +7,10 @@
    and the Data Docs are published under `<lakehouse>/data_docs/<as_of>/<run_id>/`.
 3. A run-level failure (an empty extract, a manifest mismatch, a quarantined share above
    `max_rejected_share`) raises DataQualityError here, after the audit writes and before silver is touched.
-4. The rows that passed are conformed (saccr_pipeline.conform) and replace the date in silver, one commit per
+4. The rows that passed are conformed (saccr_pipeline.quality.conform) and replace the date in silver, one commit per
    extract: rows in = rows in silver + rows quarantined.
 
-Entry point: `python -m saccr_pipeline.validate --as-of DATE --run-id RUN_ID`, or spark-submit this file.
+Entry point: `python -m saccr_pipeline.steps.validate --as-of DATE --run-id RUN_ID`, or spark-submit this file.
 """
 
 from __future__ import annotations
@@ -23,18 +23,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.conform import conformed, fx_rates
-from saccr_pipeline.ingest import landing_dir
-from saccr_pipeline.lakehouse import Lakehouse, current_version, read, replace_date
-from saccr_pipeline.quality import ExtractCounts, Recorded, quality_context, read_manifest, run_validation
-from saccr_pipeline.run_log import StepRecord
+from saccr_pipeline.lakehouse.run_log import StepRecord
+from saccr_pipeline.lakehouse.tables import Lakehouse, current_version, read, replace_date
+from saccr_pipeline.quality.conform import conformed, fx_rates
+from saccr_pipeline.quality.validation import (
+    ExtractCounts,
+    Recorded,
+    quality_context,
+    read_manifest,
+    run_validation,
+)
+from saccr_pipeline.steps.ingest import landing_dir
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from saccr_pipeline.run_log import RunContext
-    from saccr_pipeline.runtime import Job
-    from saccr_pipeline.settings import Settings
+    from saccr_pipeline.config.settings import Settings
+    from saccr_pipeline.lakehouse.run_log import RunContext
+    from saccr_pipeline.steps.job import Job
 
 SILVER_ORDER = ("market_data", "trades", "valuations", "collateral")  # FX rates, then what uses them
 
@@ -114,7 +120,7 @@ def describe(done: ValidatedDate) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.runtime import step_main
+    from saccr_pipeline.steps.job import step_main
 
     def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
         done = validate_date(job.spark, job.lake, job.settings, args.as_of, ctx.run_id)
