@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from saccr.contract import EXTRACTS, OPTIONAL_COLUMNS, REJECTED_COLUMNS
-from saccr.errors import SaccrError
+from saccr_pipeline.errors import ExtractError
 
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -59,10 +59,6 @@ _PARSE_RULES: Mapping[str, tuple[str, str]] = {
     "date": ("not_a_date", f"is not an ISO date YYYY-MM-DD in the years {_FIRST_YEAR}-{_LAST_YEAR}"),
     "bool": ("not_a_boolean", "is not true or false"),
 }
-
-
-class ExtractError(SaccrError):
-    """An extract file cannot be used at all: missing, unreadable, empty, or with the wrong columns."""
 
 
 def read_extract(path: str | Path, extract_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:

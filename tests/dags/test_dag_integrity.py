@@ -85,7 +85,7 @@ def test_every_task_retries_with_back_off_under_the_fail_fast_policy(dagbag) -> 
 def test_a_pipeline_error_raised_in_a_task_is_not_retried(dagbag) -> None:
     from airflow.sdk import RetryAction
 
-    from saccr_pipeline.orchestration import OrchestrationError
+    from saccr_pipeline.errors import OrchestrationError
 
     policy = dagbag.get_dag("saccr_daily").get_task("plan_run").retry_policy
     bad_param = OrchestrationError("as_of_date '2026-13-01' is not an ISO date YYYY-MM-DD")

@@ -9,7 +9,8 @@ import pytest
 
 from saccr_pipeline import orchestration
 from saccr_pipeline.config.settings import load_settings
-from saccr_pipeline.orchestration import BusinessCalendar, OrchestrationError
+from saccr_pipeline.errors import OrchestrationError
+from saccr_pipeline.orchestration import BusinessCalendar
 
 D = dt.date
 

@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from saccr_pipeline.config.settings import ENV_OVERRIDES, SettingsError, load_settings
+from saccr_pipeline.config.settings import ENV_OVERRIDES, load_settings
+from saccr_pipeline.errors import SettingsError
 from saccr_pipeline.quality.validation import quality_context
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from saccr.contract import COLLATERAL_COLUMNS, EXTRACTS, REJECTED_COLUMNS, TRADE_COLUMNS
 from saccr.errors import SaccrError
-from saccr_pipeline.extracts import ExtractError, read_extract, write_extracts
+from saccr_pipeline.errors import ExtractError
+from saccr_pipeline.extracts import read_extract, write_extracts
 from saccr_pipeline.sample.generate import generate
 
 SWAP = {

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from saccr_pipeline.config.regimes import REPO_ROOT
-from saccr_pipeline.config.settings import ENV_OVERRIDES, Settings, SettingsError, load_settings
-from saccr_pipeline.lakehouse.spark import SparkSetupError, build_spark, delta_jars
+from saccr_pipeline.config.settings import ENV_OVERRIDES, Settings, load_settings
+from saccr_pipeline.errors import SettingsError, SparkSetupError
+from saccr_pipeline.lakehouse.spark import build_spark, delta_jars
 
 
 @pytest.fixture(autouse=True)

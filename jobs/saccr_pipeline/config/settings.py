@@ -16,12 +16,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from saccr.errors import SaccrError
 from saccr_pipeline.config.regimes import REPO_ROOT, conf_dir
+from saccr_pipeline.errors import SettingsError
 
 ENV_VAR = "SACCR_ENV"
 DEFAULT_ENV = "local"
-LAYERS = ("bronze", "silver", "gold", "audit")
 
 ENV_OVERRIDES: dict[str, str] = {
     "SACCR_LAKEHOUSE": "lakehouse_root",
@@ -35,17 +34,18 @@ ENV_OVERRIDES: dict[str, str] = {
     "SACCR_MAX_REJECTED_SHARE": "max_rejected_share",
     "SACCR_INCOMPLETE_NETTING_SETS": "incomplete_netting_sets",
     "SACCR_DQ_COLUMNAR_CACHE_ROWS": "dq_columnar_cache_rows",
+    "SACCR_IR_OFFSET": "ir_offset",
+    "SACCR_CAP_VM_TREATMENT": "cap_vm_treatment",
+    "SACCR_BATCH_DATES": "batch_dates",
 }
 INCOMPLETE_NETTING_SET_POLICIES = ("hold", "flag")
-
-
-class SettingsError(SaccrError):
-    """conf/settings.toml or a SACCR_* override is missing a value or holds a malformed one."""
+CAP_VM_TREATMENTS = ("basel", "eu")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that differs between a laptop, CI and production. Nothing here changes a number."""
+    """Everything that differs between a laptop, CI and production, and the engine's options (which do change
+    numbers: every run records them in run_log)."""
 
     env: str
     lakehouse_root: str  # absolute path or URI (s3a://...)
@@ -63,12 +63,12 @@ class Settings:
     # Performance only: an extract of at least this many rows is validated from Spark's columnar cache, a
     # smaller one from a local checkpoint (saccr_pipeline.quality.validation._materialised).
     dq_columnar_cache_rows: int = 5_000_000
-
-    def table_path(self, layer: str, table: str) -> str:
-        """Location of one Delta table, `<lakehouse_root>/<layer>/<table>` (layout in DESIGN.md)."""
-        if layer not in LAYERS:
-            raise ValueError(f"unknown lakehouse layer {layer!r}; expected one of {LAYERS}")
-        return f"{self.lakehouse_root.rstrip('/')}/{layer}/{table}"
+    # The engine's options (saccr.engine.CalculationOptions): the IR aggregation of CRE52.57(4) (true) or the
+    # sum of absolute bucket amounts (false); C in the unmargined cap: basel keeps VM, eu uses NICA only.
+    ir_offset: bool = True
+    cap_vm_treatment: str = "basel"
+    # A range of dates runs in batches of at most this many dates, each step once per batch.
+    batch_dates: int = 20
 
 
 def load_settings(env: str | None = None) -> Settings:
@@ -121,6 +121,19 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
             )
         return value
 
+    def boolean(key: str) -> bool:
+        value = values[key]
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            value = value.strip().lower() == "true"
+        if not isinstance(value, bool):
+            raise SettingsError(f"{key} must be true or false, got {value!r} (environment {env!r})")
+        return value
+
+    cap = required("cap_vm_treatment").lower()
+    if cap not in CAP_VM_TREATMENTS:
+        raise SettingsError(
+            f"cap_vm_treatment must be one of {CAP_VM_TREATMENTS}, got {cap!r} (environment {env!r})"
+        )
     policy = required("incomplete_netting_sets").lower()
     if policy not in INCOMPLETE_NETTING_SET_POLICIES:
         raise SettingsError(
@@ -146,6 +159,9 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
         max_rejected_share=share("max_rejected_share"),
         incomplete_netting_sets=policy,
         dq_columnar_cache_rows=positive_int("dq_columnar_cache_rows"),
+        ir_offset=boolean("ir_offset"),
+        cap_vm_treatment=cap,
+        batch_dates=positive_int("batch_dates"),
     )
 
 

@@ -3,8 +3,13 @@
 A step row holds the Delta version of every table the step read and wrote, its row counts, its timing and
 status; the `run` row of a run sums them up (all versions, counts and `step_seconds`). The `publish` row is
 the commit point of a date: readers of gold and the marts read the versions the latest successful publish
-row of the date names (:func:`published`), never a table's latest version, so they never see a date
+row of the date names (:meth:`RunLog.published`), never a table's latest version, so they never see a date
 half-written.
+
+The run log is read and appended with delta-rs (the `deltalake` package), not Spark: bookkeeping needs no
+JVM, so the command line answers questions about runs in a second and the run summary of the Airflow DAG
+starts no Spark application. A run id is `<yyyymmdd of its date>-<batch token>`: the runs of one batch (a
+range of dates run together) share the token, and a run id alone names its date's partition.
 """
 
 from __future__ import annotations
@@ -12,27 +17,51 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import time
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING
 
 from saccr_pipeline.config.regimes import REPO_ROOT
-from saccr_pipeline.lakehouse.tables import Lakehouse, LakehouseError, append, current_version, read
+from saccr_pipeline.errors import RunStateError
+from saccr_pipeline.lakehouse.tables import Lakehouse, delta_log
 
 if TYPE_CHECKING:
-    from pyspark.sql import Row, SparkSession
+    import pandas as pd
+    import pyarrow as pa
 
 RUN_LOG = "audit/run_log"
+RUN_STEP = "run"  # the row that closes a run of one date
+
+
+def new_token() -> str:
+    """A unique, sortable batch token: UTC start time and a random suffix."""
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def run_id_of(as_of: dt.date, token: str) -> str:
+    """The run id of `as_of` in the batch `token`."""
+    return f"{as_of:%Y%m%d}-{token}"
 
 
 def new_run_id(as_of: dt.date) -> str:
-    """A unique, sortable run id: as-of date, UTC start time, random suffix."""
-    now = dt.datetime.now(dt.UTC)
-    return f"{as_of:%Y%m%d}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    """A unique, sortable run id of one date run alone."""
+    return run_id_of(as_of, new_token())
+
+
+def date_of_run(run_id: str) -> dt.date:
+    """The as-of date a run id names; a clear error for anything that is not a run id."""
+    try:
+        return dt.datetime.strptime(run_id[:8], "%Y%m%d").date()
+    except ValueError as exc:
+        raise RunStateError(f"{run_id!r} is not a run id (YYYYMMDD-<batch>)") from exc
+
+
+def token_of(run_id: str) -> str:
+    """The batch token of a run id."""
+    date_of_run(run_id)
+    return run_id[9:]
 
 
 def code_version() -> str:
@@ -66,7 +95,7 @@ class RunContext:
 
 @dataclass
 class StepRecord:
-    """What one step did; filled while it runs."""
+    """What one step did for one date; filled while it runs."""
 
     step: str
     input_versions: dict[str, int] = field(default_factory=dict)
@@ -79,71 +108,31 @@ class StepRecord:
     ended_at: dt.datetime | None = None
     seconds: float = 0.0
 
+    def fail(self, error: BaseException | str) -> None:
+        """Mark the step failed with `error` (an exception is kept as `<class>: <message>`)."""
+        self.status = "failed"
+        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self.error = text[:4000]
 
-def log_step(spark: SparkSession, lake: Lakehouse, ctx: RunContext, record: StepRecord) -> int:
-    """Append one row for `record` to audit/run_log; return the run_log version committed."""
-    row = {
-        "as_of_date": ctx.as_of,
-        "run_id": ctx.run_id,
-        "step": record.step,
-        "status": record.status,
-        "started_at": _naive_utc(record.started_at),
-        "ended_at": _naive_utc(record.ended_at) if record.ended_at else None,
-        "seconds": float(record.seconds),
-        "regime": ctx.regime,
-        "parameter_version": ctx.parameter_version,
-        "reporting_currency": ctx.reporting_currency,
-        "code_version": ctx.code_version,
-        "options": json.dumps(dict(ctx.options), sort_keys=True, default=str),
-        "input_versions": {k: int(v) for k, v in record.input_versions.items()},
-        "output_versions": {k: int(v) for k, v in record.output_versions.items()},
-        "counts": {k: int(v) for k, v in record.counts.items()},
-        "step_seconds": {k: float(v) for k, v in record.step_seconds.items()},
-        "error": record.error,
-        "logged_at": _naive_utc(dt.datetime.now(dt.UTC)),
-    }
-    from saccr_pipeline.lakehouse.schemas import RUN_LOG_SCHEMA
+    @classmethod
+    def of_row(cls, row: Mapping[str, object]) -> StepRecord:
+        """A record as the run log holds it."""
 
-    df = spark.createDataFrame([row], RUN_LOG_SCHEMA)
-    return append(df, spark, lake, RUN_LOG, {"run_id": ctx.run_id, "step": record.step}).version
+        def mapping(name: str) -> dict:
+            return dict(row[name] or ())
 
-
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    # Spark's session time zone is UTC (spark_session.py); naive datetimes are taken as session-local.
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-@contextmanager
-def logged_step(spark: SparkSession, lake: Lakehouse, ctx: RunContext, step: str) -> Iterator[StepRecord]:
-    """Time a step and append its run_log row when it ends, with status success or failed (and the error)."""
-    record = StepRecord(step)
-    start = time.perf_counter()
-    try:
-        yield record
-        record.status = "success"
-    except BaseException as exc:
-        record.status = "failed"
-        record.error = f"{type(exc).__name__}: {exc}"[:4000]
-        raise
-    finally:
-        record.seconds = time.perf_counter() - start
-        record.ended_at = dt.datetime.now(dt.UTC)
-        log_step(spark, lake, ctx, record)
-
-
-def run_steps(spark: SparkSession, lake: Lakehouse, run_id: str) -> dict[str, Row]:
-    """The latest row of each step of run `run_id`, keyed by step."""
-    from pyspark.sql import functions as F
-
-    rows = (
-        read(spark, lake, RUN_LOG, current_version(spark, lake, RUN_LOG))
-        .where(F.col("run_id") == run_id)
-        .orderBy("logged_at")
-        .collect()
-    )
-    if not rows:
-        raise LakehouseError(f"run {run_id!r} is not in {lake.path(RUN_LOG)}")
-    return {r["step"]: r for r in rows}
+        return cls(
+            step=str(row["step"]),
+            input_versions=mapping("input_versions"),
+            output_versions=mapping("output_versions"),
+            counts=mapping("counts"),
+            step_seconds=mapping("step_seconds"),
+            status=str(row["status"]),
+            error=row["error"],
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            seconds=float(row["seconds"] or 0.0),
+        )
 
 
 @dataclass(frozen=True)
@@ -155,33 +144,122 @@ class Published:
     versions: Mapping[str, int]
 
 
-def published(
-    spark: SparkSession, lake: Lakehouse, as_of: dt.date, step: str = "publish"
-) -> Published | None:
-    """The latest successful `step` (publish: gold results; marts: the marts) of `as_of`, or None."""
-    from pyspark.sql import functions as F
+class RunLog:
+    """audit/run_log of one lakehouse, through delta-rs."""
 
-    row = (
-        read(spark, lake, RUN_LOG, current_version(spark, lake, RUN_LOG), as_of)
-        .where((F.col("step") == step) & (F.col("status") == "success"))
-        .orderBy(F.col("logged_at").desc())
-        .first()
-    )
-    return None if row is None else Published(row["as_of_date"], row["run_id"], dict(row["output_versions"]))
+    def __init__(self, lake: Lakehouse) -> None:
+        self.lake = lake
 
+    # ------------------------------------------------------------------------------------------ writes
 
-def previous_published(spark: SparkSession, lake: Lakehouse, as_of: dt.date) -> Published | None:
-    """The published results of the latest date before `as_of` (the previous business date), or None."""
-    from pyspark.sql import functions as F
+    def append(self, rows: Sequence[tuple[RunContext, StepRecord]]) -> int:
+        """Append one row per (context, record) in one commit; return the run_log version committed."""
+        from deltalake import CommitProperties, write_deltalake
 
-    row = (
-        read(spark, lake, RUN_LOG, current_version(spark, lake, RUN_LOG))
-        .where(
-            (F.col("step") == "publish")
-            & (F.col("status") == "success")
-            & (F.col("as_of_date") < F.lit(as_of))
+        if not rows:
+            raise ValueError("RunLog.append needs at least one row")
+        table = delta_log(self.lake, RUN_LOG)
+        now = dt.datetime.now(dt.UTC)
+        data = _arrow([_row(ctx, record, now) for ctx, record in rows], table)
+        run_ids = sorted({ctx.run_id for ctx, _ in rows})
+        steps = sorted({record.step for _, record in rows})
+        meta = {"commit": uuid.uuid4().hex, "run_ids": run_ids, "step": ",".join(steps)}
+        write_deltalake(
+            table,
+            data,
+            mode="append",
+            commit_properties=CommitProperties(custom_metadata={"userMetadata": json.dumps(meta)}),
         )
-        .agg(F.max("as_of_date").alias("d"))
-        .first()
-    )
-    return None if row is None or row["d"] is None else published(spark, lake, row["d"])
+        return int(table.version())
+
+    # ------------------------------------------------------------------------------------------- reads
+
+    def rows(self, dates: Iterable[dt.date] | None = None) -> pd.DataFrame:
+        """Every row (of `dates` only, when given), ordered by `logged_at`."""
+        partitions = None
+        if dates is not None:
+            days = sorted({d.isoformat() for d in dates})
+            if not days:
+                return self._empty()
+            partitions = [("as_of_date", "in", days)]
+        frame = delta_log(self.lake, RUN_LOG).to_pandas(partitions=partitions)
+        return frame.sort_values("logged_at", kind="stable", ignore_index=True)
+
+    def _empty(self) -> pd.DataFrame:
+        return delta_log(self.lake, RUN_LOG).to_pandas().iloc[0:0]
+
+    def latest(self, run_ids: Iterable[str]) -> pd.DataFrame:
+        """The latest row of each step of each of `run_ids` (ordered by `logged_at`)."""
+        run_ids = sorted(set(run_ids))
+        frame = self.rows(date_of_run(r) for r in run_ids)
+        frame = frame[frame["run_id"].isin(run_ids)]
+        return frame.drop_duplicates(["run_id", "step"], keep="last").reset_index(drop=True)
+
+    def steps_of(self, run_ids: Iterable[str]) -> dict[str, dict[str, StepRecord]]:
+        """The latest row of each step of each run (`run_id` -> step -> record); {} for a run without rows."""
+        run_ids = sorted(set(run_ids))
+        out: dict[str, dict[str, StepRecord]] = {r: {} for r in run_ids}
+        for row in self.latest(run_ids).to_dict("records"):
+            out[row["run_id"]][row["step"]] = StepRecord.of_row(row)
+        return out
+
+    def run_steps(self, run_id: str) -> dict[str, StepRecord]:
+        """The latest row of each step of `run_id`; RunStateError if the run has none."""
+        steps = self.steps_of([run_id])[run_id]
+        if not steps:
+            raise RunStateError(f"run {run_id!r} is not in {self.lake.path(RUN_LOG)}")
+        return steps
+
+    def published(self, as_of: dt.date, step: str = "publish") -> Published | None:
+        """The latest successful `step` (publish: gold results; marts: the marts) of `as_of`, or None."""
+        frame = self.rows([as_of])
+        done = frame[(frame["step"] == step) & (frame["status"] == "success")]
+        if done.empty:
+            return None
+        row = done.iloc[-1]
+        return Published(as_of, str(row["run_id"]), dict(row["output_versions"] or ()))
+
+    def published_dates(self, before: dt.date | None = None) -> list[dt.date]:
+        """Every date with a successful publish row (only those before `before`, when given), ascending."""
+        frame = delta_log(self.lake, RUN_LOG).to_pandas(
+            columns=["as_of_date", "step", "status"],
+            filters=[("step", "=", "publish"), ("status", "=", "success")],
+        )
+        days = sorted(set(frame["as_of_date"]))
+        return [d for d in days if before is None or d < before]
+
+    def previous_published(self, as_of: dt.date) -> Published | None:
+        """The published results of the latest date before `as_of` (the previous business date), or None."""
+        days = self.published_dates(before=as_of)
+        return self.published(days[-1]) if days else None
+
+
+def _row(ctx: RunContext, record: StepRecord, now: dt.datetime) -> dict[str, object]:
+    return {
+        "as_of_date": ctx.as_of,
+        "run_id": ctx.run_id,
+        "step": record.step,
+        "status": record.status,
+        "started_at": record.started_at,
+        "ended_at": record.ended_at,
+        "seconds": float(record.seconds),
+        "regime": ctx.regime,
+        "parameter_version": ctx.parameter_version,
+        "reporting_currency": ctx.reporting_currency,
+        "code_version": ctx.code_version,
+        "options": json.dumps(dict(ctx.options), sort_keys=True, default=str),
+        "input_versions": [(k, int(v)) for k, v in record.input_versions.items()],
+        "output_versions": [(k, int(v)) for k, v in record.output_versions.items()],
+        "counts": [(k, int(v)) for k, v in record.counts.items()],
+        "step_seconds": [(k, float(v)) for k, v in record.step_seconds.items()],
+        "error": record.error,
+        "logged_at": now,
+    }
+
+
+def _arrow(rows: list[dict[str, object]], table: object) -> pa.Table:
+    """`rows` in the run log's own Arrow schema (the one the Delta log holds, nullability included)."""
+    import pyarrow as pa
+
+    schema = pa.schema(table.schema().to_arrow())  # type: ignore[attr-defined]
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from saccr.errors import SaccrError
+from saccr_pipeline.errors import SparkSetupError
 from saccr_pipeline.config.regimes import REPO_ROOT
 from saccr_pipeline.config.settings import Settings, load_settings
 
@@ -28,9 +29,6 @@ JAR_CHECKSUMS = REPO_ROOT / "tools" / "delta-jars" / "SHA256SUMS"
 REQUIRED_JARS = ("delta-spark_4.2_2.13-", "delta-storage-")  # name prefixes; delta-storage must load alike
 _FIX = "run `make setup` to fetch the Delta jars (tools/delta-jars)"
 
-
-class SparkSetupError(SaccrError):
-    """Spark cannot start as configured: Delta jars missing, or a session without Delta already running."""
 
 
 def under_spark_submit() -> bool:
@@ -65,6 +63,22 @@ def _sha256(path: Path, size: int, mtime_ns: int) -> str:  # size and mtime key 
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def session_conf(settings: Settings) -> dict[str, str]:
+    """The Spark settings every pipeline job runs with, however it starts (from Python, by spark-submit from
+    the Airflow DAGs, on a cluster): Delta Lake, UTC, Arrow, the shuffle partitions of the environment."""
+    return {
+        "spark.sql.extensions": DELTA_EXTENSION,
+        "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
+        # Delta reads a table's log with this many tasks (default 50); the pipeline's tables have short logs.
+        "spark.databricks.delta.snapshotPartitions": str(settings.shuffle_partitions),
+        "spark.ui.showConsoleProgress": "false",  # the steps print their own progress
+    }
+
+
 def build_spark(
     app_name: str,
     settings: Settings | None = None,
@@ -89,15 +103,7 @@ def build_spark(
     settings = settings or load_settings()
     submitted = under_spark_submit()
     master = master or (None if submitted else settings.spark_master)
-    conf = {
-        "spark.api.mode": "classic",  # pyspark-client is installed too: never fall into Spark Connect
-        "spark.sql.extensions": DELTA_EXTENSION,
-        "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
-        "spark.sql.session.timeZone": "UTC",
-        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
-        "spark.sql.execution.arrow.pyspark.enabled": "true",
-        "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
-    }
+    conf = {"spark.api.mode": "classic", **session_conf(settings)}  # never fall into Spark Connect
     if not submitted:
         if not master:
             raise SparkSetupError(

@@ -1,12 +1,15 @@
-"""The Delta lakehouse: where each table lives, creating the tables up front, replacing one date, versions.
+"""The Delta lakehouse: where each table lives, creating the tables up front, replacing dates, versions.
 
-Layout under the root (DESIGN.md): `bronze/<extract>`, `silver/<extract>`, `gold/<table>`, `audit/<table>`,
-all Delta and partitioned by `as_of_date`, plus `staging/<run_id>/` for a run's computed results before they
-are published. A root is a local folder or any URI Spark and Delta can write (s3a://, abfss://): nothing here
-assumes a local file system.
+Layout under the root (docs/architecture.md): `bronze/<extract>`, `silver/<extract>`, `gold/<table>`,
+`audit/<table>`, all Delta and partitioned by `as_of_date`, plus `staging/<batch>/` for a batch's computed
+results before they are published. A root is a local folder or any URI Spark and Delta can write (s3a://,
+abfss://): nothing here assumes a local file system.
 
-Every write replaces a date (`replaceWhere`), so rerunning a date never duplicates; every write carries a
-commit marker in `userMetadata` so the version it created can be found even with other writers on the table.
+Spark writes the tables; their metadata (versions, history, schema) is read with delta-rs (the `deltalake`
+package), which reads the Delta log in milliseconds without a Spark job. Every write replaces the dates of a
+batch (`replaceWhere`), so rerunning a date never duplicates; every write carries a commit marker and the run
+ids it wrote in `userMetadata`, so the version it created can be found even with other writers on the table,
+and a commit the pipeline did not make can be told apart.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from saccr.contract import EXTRACTS
-from saccr.errors import SaccrError
+from saccr_pipeline.errors import LakehouseError
 from saccr_pipeline.lakehouse import schemas
 
 if TYPE_CHECKING:
+    import deltalake
     from delta.tables import DeltaTable, DeltaTableBuilder
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
@@ -47,9 +51,6 @@ CONCURRENT_CREATE = frozenset(
 )
 CONCURRENT_CREATE_WAIT_S = 60.0
 
-
-class LakehouseError(SaccrError):
-    """A lakehouse table is missing, has another schema than the code expects, or a commit cannot be found."""
 
 
 @dataclass(frozen=True)
@@ -100,18 +101,27 @@ class Lakehouse:
         """Root of the Great Expectations Data Docs (HTML), one site per `<as_of>/<run_id>/`."""
         return f"{self.root.rstrip('/')}/data_docs"
 
-    def staging(self, run_id: str) -> str:
-        """Scratch folder of one run: computed results wait here until they are published."""
-        return f"{self.root.rstrip('/')}/staging/{run_id}"
+    def uri(self, key: str) -> str:
+        """Location of the table `<layer>/<table>` as delta-rs names it (s3a:// is Hadoop's name for s3://)."""
+        path = self.path(key)
+        return "s3://" + path.removeprefix("s3a://") if path.startswith("s3a://") else path
+
+    def staging(self, batch: str) -> str:
+        """Scratch folder of one batch of runs: computed results wait here until they are published."""
+        return f"{self.root.rstrip('/')}/staging/{batch}"
 
 
 def create_tables(spark: SparkSession, lake: Lakehouse) -> None:
     """Create every missing table with its explicit schema, partitioning and properties (idempotent, and
     safe when several jobs do it at once), and check that existing ones have exactly the schema this code
-    writes."""
+    writes (read from the Delta log with delta-rs: no Spark job for a table that exists)."""
     from delta.tables import DeltaTable
+    from deltalake import DeltaTable as LogReader
 
     for key, spec in table_specs().items():
+        if LogReader.is_deltatable(lake.uri(key)):
+            _check_schema(key, json.loads(LogReader(lake.uri(key)).schema().to_json()), spec.schema)
+            continue
         builder = (
             DeltaTable.createIfNotExists(spark)
             .location(lake.path(key))
@@ -124,15 +134,15 @@ def create_tables(spark: SparkSession, lake: Lakehouse) -> None:
         if spec.name in APPEND_ONLY:
             builder = builder.property("delta.appendOnly", "true")
         table = _create_if_not_exists(builder)
-        _check_schema(key, table.toDF().schema, spec.schema)
+        _check_schema(key, table.toDF().schema.jsonValue(), spec.schema)
 
 
 def _create_if_not_exists(builder: DeltaTableBuilder) -> DeltaTable:
-    """Run `builder`, allowing for other jobs creating the same table at the same moment (the parallel
-    ingest steps of the first run on a new lakehouse). Delta lets one of them commit the table's version 0
-    and fails the others with one of `CONCURRENT_CREATE`; those try again a second later, when
-    createIfNotExists finds the table (whose schema the caller checks). Any other error raises, and so does
-    the race still being lost after `CONCURRENT_CREATE_WAIT_S`."""
+    """Run `builder`, allowing for other jobs creating the same table at the same moment (two pipelines
+    starting on a new lakehouse). Delta lets one of them commit the table's version 0 and fails the others with
+    one of `CONCURRENT_CREATE`; those try again a second later, when createIfNotExists finds the table (whose
+    schema the caller checks). Any other error raises, and so does the race still being lost after
+    `CONCURRENT_CREATE_WAIT_S`."""
     deadline = time.monotonic() + CONCURRENT_CREATE_WAIT_S
     while True:
         try:
@@ -151,9 +161,13 @@ def _error_condition(exc: BaseException) -> str | None:
     return condition or (found.group(1) if found else None)
 
 
-def _check_schema(key: str, actual: StructType, expected: StructType) -> None:
-    have = [(f.name, f.dataType.simpleString()) for f in actual.fields]
-    want = [(f.name, f.dataType.simpleString()) for f in expected.fields]
+def _check_schema(key: str, actual: Mapping[str, object], expected: StructType) -> None:
+    """`actual`: a table's schema as the Delta log stores it (Spark's StructType JSON)."""
+
+    def columns(schema: Mapping[str, object]) -> list[tuple[str, str]]:
+        return [(f["name"], json.dumps(f["type"], sort_keys=True)) for f in schema["fields"]]
+
+    have, want = columns(actual), columns(expected.jsonValue())
     if have != want:
         diff = sorted(set(have) ^ set(want))
         raise LakehouseError(
@@ -162,8 +176,20 @@ def _check_schema(key: str, actual: StructType, expected: StructType) -> None:
         )
 
 
-def date_predicate(as_of: dt.date) -> str:
-    return f"as_of_date = DATE'{as_of.isoformat()}'"
+def dates_predicate(dates: Iterable[dt.date]) -> str:
+    """Spark SQL: `as_of_date` is one of `dates`."""
+    listed = ", ".join(f"DATE'{d.isoformat()}'" for d in sorted(set(dates)))
+    if not listed:
+        raise ValueError("dates_predicate needs at least one date")
+    return f"as_of_date IN ({listed})"
+
+
+def in_list(column: str, values: Iterable[str]) -> str:
+    """Spark SQL: `column` is one of `values` (run ids, stages: quoted literals without quotes inside)."""
+    quoted = sorted({v for v in values})
+    if not quoted or any("'" in v for v in quoted):
+        raise ValueError(f"in_list needs values without quotes, got {quoted}")
+    return f"{column} IN ({', '.join(repr(v) for v in quoted)})"
 
 
 @dataclass(frozen=True)
@@ -174,19 +200,19 @@ class Commit:
     rows: int
 
 
-def replace_date(
+def replace_dates(
     df: DataFrame,
-    spark: SparkSession,
     lake: Lakehouse,
     key: str,
-    as_of: dt.date,
-    metadata: Mapping[str, str],
+    dates: Iterable[dt.date],
+    metadata: Mapping[str, object],
     extra_predicate: str | None = None,
 ) -> Commit:
-    """Replace the rows of `as_of` (narrowed by `extra_predicate`) in table `key` by `df`, atomically, in one
-    commit. Delta refuses the write if a row of `df` falls outside the predicate."""
+    """Replace the rows of `dates` (narrowed by `extra_predicate`) in table `key` by `df`, atomically, in one
+    commit whose userMetadata holds `metadata` (step, run ids) and a marker. Delta refuses the write if a row
+    of `df` falls outside the predicate."""
     spec = table_specs()[key]
-    predicate = date_predicate(as_of) + (f" AND ({extra_predicate})" if extra_predicate else "")
+    predicate = dates_predicate(dates) + (f" AND ({extra_predicate})" if extra_predicate else "")
     marker = uuid.uuid4().hex
     (
         df.select(*[f.name for f in spec.schema.fields])
@@ -198,56 +224,63 @@ def replace_date(
     )
     # Delta skips the commit of a write that adds nothing and removes nothing: the table already holds
     # exactly what was asked (no rows for the predicate), so its current version is the answer.
-    return _committed_version(spark, lake.path(key), marker) or Commit(current_version(spark, lake, key), 0)
+    return committed_version(lake, key, marker) or Commit(current_version(lake, key), 0)
 
 
-def append(
-    df: DataFrame, spark: SparkSession, lake: Lakehouse, key: str, metadata: Mapping[str, str]
-) -> Commit:
-    """Append `df` to table `key` (audit tables) in one commit."""
-    spec = table_specs()[key]
-    marker = uuid.uuid4().hex
-    (
-        df.select(*[f.name for f in spec.schema.fields])
-        .write.format("delta")
-        .mode("append")
-        .option("userMetadata", json.dumps({**metadata, "commit": marker}, sort_keys=True))
-        .save(lake.path(key))
-    )
-    commit = _committed_version(spark, lake.path(key), marker)
-    if commit is None:
-        raise LakehouseError(f"{lake.path(key)}: append {marker} did not commit")
-    return commit
-
-
-def _committed_version(spark: SparkSession, path: str, marker: str, depth: int = 20) -> Commit | None:
-    from delta.tables import DeltaTable
-
-    history = (
-        DeltaTable.forPath(spark, path).history(depth).select("version", "userMetadata", "operationMetrics")
-    )
-    for row in history.collect():
-        if row["userMetadata"] and f'"commit": "{marker}"' in row["userMetadata"]:  # json.dumps' spacing
-            metrics = row["operationMetrics"] or {}
-            return Commit(int(row["version"]), int(metrics.get("numOutputRows", 0)))
+def committed_version(lake: Lakehouse, key: str, marker: str, depth: int = 50) -> Commit | None:
+    """The commit among the latest `depth` of table `key` whose userMetadata carries `marker`, or None."""
+    for entry in delta_log(lake, key).history(depth):
+        meta = entry.get("userMetadata")
+        if meta and f'"commit": "{marker}"' in meta:  # json.dumps' spacing
+            metrics = entry.get("operationMetrics") or {}
+            rows = metrics.get("numOutputRows", metrics.get("num_added_rows", 0))
+            return Commit(int(entry["version"]), int(rows))
     return None
 
 
-def current_version(spark: SparkSession, lake: Lakehouse, key: str) -> int:
-    """The latest version of table `key`; readers pin it, so what they read is recorded and reproducible."""
-    from delta.tables import DeltaTable
+def delta_log(lake: Lakehouse, key: str, version: int | None = None) -> deltalake.DeltaTable:
+    """Table `key` through delta-rs (at `version`, default the latest): its log, schema and files."""
+    from deltalake import DeltaTable
 
-    return int(DeltaTable.forPath(spark, lake.path(key)).history(1).first()["version"])
+    return DeltaTable(lake.uri(key), version=version)
+
+
+def current_version(lake: Lakehouse, key: str) -> int:
+    """The latest version of table `key`; readers pin it, so what they read is recorded and reproducible."""
+    return int(delta_log(lake, key).version())
 
 
 def read(
-    spark: SparkSession, lake: Lakehouse, key: str, version: int, as_of: dt.date | None = None
+    spark: SparkSession,
+    lake: Lakehouse,
+    key: str,
+    version: int,
+    dates: dt.date | Sequence[dt.date] | None = None,
 ) -> DataFrame:
-    """Table `key` as of Delta `version` (time travel), optionally only the date `as_of`."""
+    """Table `key` as of Delta `version` (time travel), optionally only the date or dates `dates`."""
     from pyspark.sql import functions as F
 
     df = spark.read.format("delta").option("versionAsOf", version).load(lake.path(key))
-    return df if as_of is None else df.where(F.col("as_of_date") == F.lit(as_of))
+    if dates is None:
+        return df
+    if isinstance(dates, dt.date):
+        return df.where(F.col("as_of_date") == F.lit(dates))
+    return df.where(F.expr(dates_predicate(dates)))
+
+
+def read_dates(
+    spark: SparkSession, lake: Lakehouse, key: str, versions: Mapping[dt.date, int]
+) -> DataFrame:
+    """Each date's rows of table `key` at that date's version: one read per distinct version."""
+    from functools import reduce
+
+    by_version: dict[int, list[dt.date]] = {}
+    for day, version in sorted(versions.items()):
+        by_version.setdefault(int(version), []).append(day)
+    if not by_version:
+        raise ValueError(f"read_dates of {key}: no dates")
+    parts = [read(spark, lake, key, version, days) for version, days in by_version.items()]
+    return reduce(lambda a, b: a.unionByName(b), parts)
 
 
 def remove_path(spark: SparkSession, path: str) -> None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from saccr_pipeline.quality.rules import DataQualityError, Rule, Suite
+from saccr_pipeline.errors import DataQualityError
+from saccr_pipeline.quality.rules import Rule, Suite
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -57,7 +58,7 @@ class GxValidator:
             gx_suite = self.context.suites.add(
                 gx.ExpectationSuite(
                     name=doc.get("name", extract),
-                    expectations=[dict(e) for e in doc.get("expectations", [])],
+                    expectations=[within_date(e) for e in doc.get("expectations", [])],
                     meta={k: v for k, v in (doc.get("meta") or {}).items() if k != "spark_checks"},
                     notes=doc.get("notes"),
                 )
@@ -106,6 +107,28 @@ class GxValidator:
             self.context.delete_data_docs_site(DOCS_SITE)
         self.context.add_data_docs_site(DOCS_SITE, site)
         self.context.build_data_docs(site_names=[DOCS_SITE])
+
+
+def within_date(expectation: Mapping[str, Any]) -> dict[str, Any]:
+    """The expectation as GX runs it on a batch of dates: a uniqueness rule holds within each as-of date, so
+    `expect_column_values_to_be_unique(X)` becomes `expect_compound_columns_to_be_unique([as_of_date, X])`
+    (nulls of X ignored, as before) and a compound key gets `as_of_date` first. The Spark predicates
+    (quality.rules._duplicated) partition by as_of_date alike; other expectations are row-wise."""
+    e = dict(expectation)
+    kwargs = dict(e.get("kwargs") or {})
+    if e.get("type") == "expect_column_values_to_be_unique":
+        column = kwargs.pop("column")
+        kwargs |= {"column_list": ["as_of_date", column], "ignore_row_if": "any_value_is_missing"}
+        e["type"] = "expect_compound_columns_to_be_unique"
+    elif e.get("type") == "expect_compound_columns_to_be_unique":
+        if kwargs.get("ignore_row_if") != "any_value_is_missing":
+            raise DataQualityError(
+                f"{e['type']} on {kwargs.get('column_list')}: use ignore_row_if any_value_is_missing "
+                "(uniqueness is checked within each as-of date)"
+            )
+        kwargs["column_list"] = ["as_of_date", *kwargs["column_list"]]
+    e["kwargs"] = kwargs
+    return e
 
 
 def copy_tree(spark: SparkSession, local_dir: Path, target: str) -> None:

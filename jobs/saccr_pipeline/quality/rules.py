@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
-from saccr.errors import SaccrError
 from saccr_pipeline.config.regimes import REPO_ROOT
+from saccr_pipeline.errors import DataQualityError
 
 if TYPE_CHECKING:
     from pyspark.sql import Column
@@ -31,12 +32,6 @@ SEVERITIES = ("critical", "warning", "info")
 # Lookups of "passed" rows read extracts evaluated before: FX rates first, trades last.
 EVALUATION_ORDER = ("market_data", "collateral", "valuations", "trades")
 TYPED_SUFFIX = "__typed"
-PLACEHOLDERS = ("reporting_currency",)
-
-
-class DataQualityError(SaccrError):
-    """The date cannot go on: an extract is missing, empty, unreadable, of the wrong shape or date, too many
-    of its rows broke a rule, or a suite file is invalid. Nothing of the date is published."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +136,15 @@ def _gx_rule(extract: str, index: int, e: Mapping[str, Any], path: Path) -> Rule
 def _spark_rule(extract: str, index: int, check: Mapping[str, Any], path: Path) -> Rule:
     for name in ("rule", "column", "message", "unexpected_when"):
         _required(check, name, path, index)
+    # A batch validates several dates at once: a window must stay within one date.
+    text = check["unexpected_when"]
+    windows = re.findall(r"\bOVER\s*\(\s*PARTITION\s+BY\s+([^)]*)\)", text, re.I)
+    overs = re.findall(r"\bOVER\b", text, re.I)
+    if len(windows) != len(overs) or any(w.split(",")[0].strip() != "as_of_date" for w in windows):
+        raise DataQualityError(
+            f"{path}: rule {index} uses a window: it must start with PARTITION BY as_of_date, ... "
+            "(a batch validates several dates at once)"
+        )
     return Rule(
         extract, index, check["rule"], check["column"], _severity(check.get("severity"), path, index),
         check["message"], "spark_check", check, "spark",
@@ -302,15 +306,17 @@ def _unique(kw: Mapping[str, Any]) -> Column:
 
 
 def _compound_unique(kw: Mapping[str, Any]) -> Column:
-    if kw.get("ignore_row_if", "all_values_are_missing") != "all_values_are_missing":
+    if kw.get("ignore_row_if") != "any_value_is_missing":
         raise DataQualityError(
-            "expect_compound_columns_to_be_unique: only ignore_row_if all_values_are_missing"
+            "expect_compound_columns_to_be_unique needs ignore_row_if any_value_is_missing (uniqueness is "
+            "checked within each as-of date, quality.gx.within_date)"
         )
-    return _duplicated(list(kw["column_list"]), kw.get("row_condition"), any_null_ignored=False)
+    return _duplicated(list(kw["column_list"]), kw.get("row_condition"), any_null_ignored=True)
 
 
 def _duplicated(columns: list[str], condition: Any, any_null_ignored: bool) -> Column:
-    """Rows whose value (tuple) appears on more than one row of the expectation's domain."""
+    """Rows whose value (tuple) appears on more than one row of the expectation's domain of the same as-of
+    date (a batch validates several dates at once)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -324,7 +330,7 @@ def _duplicated(columns: list[str], condition: Any, any_null_ignored: bool) -> C
         for c in cols:
             considered = considered | c.isNotNull()
     counted = row_domain(condition) & considered
-    same = F.sum(F.when(counted, 1).otherwise(0)).over(Window.partitionBy(*cols))
+    same = F.sum(F.when(counted, 1).otherwise(0)).over(Window.partitionBy(F.col("as_of_date"), *cols))
     return counted & (same > 1)
 
 

@@ -1,20 +1,22 @@
 """Data quality between bronze and silver: GX suites, quarantine, run-level stops, nothing lost.
 
-:func:`validate_bronze` takes one date's bronze frames (text as delivered) and
-1. stops the date with :class:`DataQualityError` when an extract is missing, empty, of the wrong shape, or
-   disagrees with the delivery's manifest (`_manifest.json`: as-of date and row counts);
-2. runs each extract's suite (expectations/<extract>.json) with GX Core on Spark for the verdict and counts;
+:func:`validate_bronze` takes the bronze frames of a batch of dates (text as delivered) and
+1. finds, per date, what stops it before any rule: an extract without rows, a delivery that disagrees with its
+   manifest (`_manifest.json`: as-of date and row counts);
+2. runs each extract's suite (expectations/<extract>.json) with GX Core on Spark once over the whole batch
+   (uniqueness checked within each date, quality.gx.within_date) for its verdict and counts;
 3. flags every row with the rules it breaks, using Spark predicates derived from the same suites plus the
-   suites' Spark checks (lookups into the other extracts: valuations, collateral, FX rates, prices), and
-   checks that GX and the predicates count the same failures;
+   suites' Spark checks (lookups into the other extracts of the same date: valuations, collateral, FX rates,
+   prices), and checks that GX and the predicates count the same failures;
 4. returns the rows that broke no critical rule (typed, for silver), one quarantine row per (row, critical
-   rule broken) with the row as delivered in `record`, one dq_results row per rule and extract, and the
-   per-extract counts: rows in = rows passed + distinct rows quarantined.
-Rows breaking only warning/info rules pass and are reported in dq_results. A share of quarantined rows above
-`max_rejected_share` in any extract is a run-level failure (:meth:`QualityOutcome.raise_for_problems`).
+   rule broken) with the row as delivered in `record`, one dq_results row per rule, extract and date, and the
+   per-date, per-extract counts: rows in = rows passed + distinct rows quarantined.
+Rows breaking only warning/info rules pass and are reported in dq_results. A date also stops when the share of
+quarantined rows of any of its extracts is above `max_rejected_share` (:attr:`QualityOutcome.problems`);
+the other dates of the batch go on.
 
-:func:`check_landing` (saccr_pipeline.quality.checks, re-exported here) is the pre-flight of the delivery
-folder before ingest, and :func:`run_validation` the whole validate step with its audit writes.
+The validate step (saccr_pipeline.steps.validate) writes the audit rows and silver; :func:`run_validation`
+does the audit writes.
 """
 
 from __future__ import annotations
@@ -23,22 +25,18 @@ import datetime as dt
 import json
 import tempfile
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
 from saccr_pipeline.extracts import FALSE_TEXT, TRUE_TEXT
+from saccr_pipeline.lakehouse.run_log import token_of
 from saccr_pipeline.lakehouse.schemas import DQ_RESULTS_SCHEMA, LOGICAL_TYPES, QUARANTINE_SCHEMA
-from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, replace_date
-from saccr_pipeline.quality.checks import (
-    Manifest,
-    check_bronze_columns,
-    check_landing,
-    check_manifest,
-    read_manifest,
-)
+from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, dates_predicate, in_list, replace_dates
+from saccr_pipeline.landing import Manifest, manifest_problems
+from saccr_pipeline.quality.checks import check_bronze_columns
 from saccr_pipeline.quality.gx import GxResult, GxValidator, copy_tree
 from saccr_pipeline.quality.rules import (
     EVALUATION_ORDER,
@@ -56,25 +54,6 @@ if TYPE_CHECKING:
 
     from saccr_pipeline.config.settings import Settings
 
-__all__ = [
-    "DQ_RESULTS_SCHEMA",
-    "Recorded",
-    "DataQualityError",
-    "ExtractCounts",
-    "Manifest",
-    "QualityContext",
-    "QualityOutcome",
-    "check_bronze_columns",
-    "check_landing",
-    "check_manifest",
-    "quality_context",
-    "incomplete_netting_sets",
-    "read_manifest",
-    "rejected_share_problems",
-    "run_validation",
-    "validate_bronze",
-]
-
 LINEAGE = ("as_of_date", "source_file", "source_row")
 STAGE = "validate"
 SAMPLE_SIZE = 10  # failing keys kept per rule in dq_results
@@ -83,24 +62,28 @@ SMALL_EXTRACTS = ("market_data", "collateral")  # one row per key or netting set
 
 @dataclass(frozen=True)
 class QualityContext:
-    as_of: dt.date
-    run_id: str
+    """A batch of dates validated together, with what the rules and run-level checks need."""
+
+    run_ids: Mapping[dt.date, str]  # the batch: as-of date -> its run id
     reporting_currency: str
-    max_rejected_share: float = 0.05  # per extract; settings.max_rejected_share
-    manifest: Manifest | None = None
+    max_rejected_share: float = 0.05  # per date and extract; settings.max_rejected_share
+    manifests: Mapping[dt.date, Manifest | None] = field(default_factory=dict)
     columnar_cache_rows: int = 5_000_000  # settings.dq_columnar_cache_rows; see _materialised
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return sorted(self.run_ids)
 
 
 def quality_context(
-    settings: Settings, as_of: dt.date, run_id: str, manifest: Manifest | None = None
+    settings: Settings, run_ids: Mapping[dt.date, str], manifests: Mapping[dt.date, Manifest | None]
 ) -> QualityContext:
-    """The context of one run from the pipeline settings (reporting currency, data-quality settings)."""
+    """The context of a batch from the pipeline settings (reporting currency, data-quality settings)."""
     return QualityContext(
-        as_of,
-        run_id,
+        dict(run_ids),
         settings.reporting_currency,
         settings.max_rejected_share,
-        manifest,
+        dict(manifests),
         settings.dq_columnar_cache_rows,
     )
 
@@ -118,24 +101,26 @@ class ExtractCounts:
 
 @dataclass
 class QualityOutcome:
-    """What the validate step produced for one date (frames are local checkpoints: nothing to unpersist)."""
+    """What validation produced for a batch (frames are local checkpoints: nothing to unpersist)."""
 
     ctx: QualityContext
-    passed: dict[str, DataFrame]  # lineage + typed contract columns (silver's input)
+    passed: dict[str, DataFrame]  # lineage + typed contract columns (silver's input), every date
     quarantine: DataFrame  # QUARANTINE_SCHEMA, stage validate
     results: DataFrame  # DQ_RESULTS_SCHEMA
-    counts: dict[str, ExtractCounts]
-    problems: tuple[str, ...]  # run-level failures found after validation (rejected share)
+    counts: dict[dt.date, dict[str, ExtractCounts]]  # per date, per extract
+    problems: dict[dt.date, tuple[str, ...]]  # run-level failures per date (empty: the date goes on)
     gx: GxValidator
     seconds: Mapping[str, float]  # per phase: load (materialise bronze), gx, rules (predicates and lookups)
 
-    def raise_for_problems(self) -> None:
-        """Raise DataQualityError when a run-level rule failed (the caller writes the audit rows first)."""
-        if self.problems:
-            raise DataQualityError(
-                f"data quality stops {self.ctx.as_of} (run {self.ctx.run_id}): {'; '.join(self.problems)}. "
-                "Nothing was published; see audit/quarantine and audit/dq_results, fix the extract and rerun."
-            )
+    def error(self, as_of: dt.date) -> DataQualityError | None:
+        """Why `as_of` stops (the caller writes the audit rows first), or None."""
+        if not self.problems.get(as_of):
+            return None
+        return DataQualityError(
+            f"data quality stops {as_of} (run {self.ctx.run_ids[as_of]}): {'; '.join(self.problems[as_of])}. "
+            "Nothing of the date was published; see audit/quarantine and audit/dq_results, fix the extract "
+            "and rerun."
+        )
 
 
 # ------------------------------------------------------------------------------------------ the step
@@ -155,16 +140,16 @@ def run_validation(
     lake: Lakehouse,
     bronze: Mapping[str, DataFrame],
     ctx: QualityContext,
+    metadata: Mapping[str, object],
     data_docs: bool = True,
 ) -> tuple[QualityOutcome, Recorded]:
-    """The validate step: validate, append dq_results, replace the run's validate-stage quarantine rows,
-    publish Data Docs under `<lakehouse>/data_docs/<as_of>/<run_id>/`, then raise if a run-level rule failed
-    (the audit rows are written first, so a stopped date explains itself)."""
+    """Validate, replace the batch's dq_results and validate-stage quarantine rows (one commit each), and
+    publish the GX Data Docs of the batch under `<lakehouse>/data_docs/`. Dates that stop are in
+    `outcome.problems`: their audit rows are written too, so a stopped date explains itself."""
     outcome = validate_bronze(spark, bronze, ctx)
-    results = write_dq_results(spark, lake, outcome)
-    quarantine = write_quarantine(spark, lake, outcome)
+    results = write_dq_results(lake, outcome, metadata)
+    quarantine = write_quarantine(lake, outcome, metadata)
     docs = publish_data_docs(spark, outcome, lake.data_docs) if data_docs else None
-    outcome.raise_for_problems()
     return outcome, Recorded(results.version, quarantine.version, docs)
 
 
@@ -174,20 +159,17 @@ def validate_bronze(
     ctx: QualityContext,
     suites: Mapping[str, Suite] | None = None,
 ) -> QualityOutcome:
-    """Validate one date's bronze frames (any rows of other dates are ignored); see the module docstring."""
+    """Validate the batch's bronze frames (rows of other dates are ignored); see the module docstring."""
     suites = suites or load_suites()
     check_bronze_columns(bronze)
     clock = _Clock()
-    frames: dict[str, DataFrame] = {e: dq_frame(bronze[e], e, ctx.as_of) for e in EVALUATION_ORDER}
-    rows_in = {e: frame.count() for e, frame in frames.items()}  # reads no column: Parquet footers only
-    if empty := [e for e, n in rows_in.items() if n == 0]:
-        raise DataQualityError(
-            f"extract(s) {empty} have no rows for {ctx.as_of}: deliver them (or rerun ingest) and rerun"
-        )
+    frames: dict[str, DataFrame] = {e: dq_frame(bronze[e], e, ctx.dates) for e in EVALUATION_ORDER}
+    rows_in = {e: _rows_per_date(frames[e]) for e in EVALUATION_ORDER}  # Parquet footers only
+    problems = {d: _load_problems(d, rows_in, ctx) for d in ctx.dates}
     try:
         for extract, frame in frames.items():
-            frames[extract] = _materialised(frame, columnar=rows_in[extract] >= ctx.columnar_cache_rows)
-        check_manifest(ctx.manifest, ctx.as_of, rows_in)
+            total = sum(rows_in[extract].values())
+            frames[extract] = _materialised(frame, columnar=total >= ctx.columnar_cache_rows)
         clock.lap("load")
         gx = GxValidator({e: suites[e] for e in EVALUATION_ORDER})
         gx_results = {e: gx.validate(e, frames[e], suites[e].rules) for e in EVALUATION_ORDER}
@@ -202,18 +184,35 @@ def validate_bronze(
     findings = _findings(spark, flagged, suites).localCheckpoint()
     stats = _rule_stats(findings)
     check_agreement(suites, gx_results, stats)
-    counts = _counts(flagged)
+    counts = _counts(flagged, ctx.dates)
+    for day in ctx.dates:
+        problems[day] += rejected_share_problems(counts[day], ctx.max_rejected_share)
     clock.lap("rules")
     return QualityOutcome(
         ctx=ctx,
         passed={e: passed_rows(flagged[e], e) for e in EVALUATION_ORDER},
         quarantine=_quarantine_frame(findings, ctx),
-        results=_results_frame(spark, ctx, suites, gx_results, stats, counts),
+        results=_results_frame(spark, ctx, suites, gx_results, stats, counts, problems),
         counts=counts,
-        problems=rejected_share_problems(counts, ctx.max_rejected_share),
+        problems={d: tuple(p) for d, p in problems.items()},
         gx=gx,
         seconds=clock.seconds,
     )
+
+
+def _rows_per_date(frame: DataFrame) -> dict[dt.date, int]:
+    return {r["as_of_date"]: r["count"] for r in frame.groupBy("as_of_date").count().collect()}
+
+
+def _load_problems(
+    day: dt.date, rows_in: Mapping[str, Mapping[dt.date, int]], ctx: QualityContext
+) -> list[str]:
+    """What stops `day` before any rule: an extract without rows, a delivery unlike its manifest."""
+    rows = {e: rows_in[e].get(day, 0) for e in EVALUATION_ORDER}
+    problems = (
+        [f"extract(s) {[e for e, n in rows.items() if n == 0]} have no rows"] if 0 in rows.values() else []
+    )
+    return problems + manifest_problems(ctx.manifests.get(day), day, rows)
 
 
 def _materialised(frame: DataFrame, columnar: bool) -> DataFrame:
@@ -251,9 +250,9 @@ class _Clock:
 # ------------------------------------------------------------------------------------------ run level
 
 
-def rejected_share_problems(counts: Mapping[str, ExtractCounts], max_share: float) -> tuple[str, ...]:
-    """One message per extract whose quarantined share of rows is above `max_share`."""
-    return tuple(
+def rejected_share_problems(counts: Mapping[str, ExtractCounts], max_share: float) -> list[str]:
+    """One message per extract (of one date) whose quarantined share of rows is above `max_share`."""
+    return list(
         f"{e}: {c.rows_quarantined:,} of {c.rows_in:,} rows quarantined ({c.rejected_share:.1%}), above "
         f"max_rejected_share {max_share:.1%}"
         for e, c in counts.items()
@@ -264,14 +263,14 @@ def rejected_share_problems(counts: Mapping[str, ExtractCounts], max_share: floa
 # ------------------------------------------------------------------------------------------ row level
 
 
-def dq_frame(bronze: DataFrame, extract: str, as_of: dt.date) -> DataFrame:
-    """The frame the suites validate: one date's bronze rows, empty text as null, plus `<column>__typed`
+def dq_frame(bronze: DataFrame, extract: str, dates: Sequence[dt.date]) -> DataFrame:
+    """The frame the suites validate: the bronze rows of `dates`, empty text as null, plus `<column>__typed`
     (the text cast to the contract type; null when empty or unparseable)."""
     from pyspark.sql import functions as F
 
     text = {c: F.expr(f"nullif(`{c}`, '')") for c in EXTRACTS[extract]}
     typed = [_typed(text[c], c, EXTRACTS[extract][c]).alias(c + TYPED_SUFFIX) for c in typed_columns(extract)]
-    return bronze.where(F.col("as_of_date") == F.lit(as_of)).select(
+    return bronze.where(F.expr(dates_predicate(dates))).select(
         *LINEAGE, *(text[c].alias(c) for c in EXTRACTS[extract]), "malformed_record", *typed
     )
 
@@ -338,12 +337,13 @@ def _join_lookup(
         other = other.where(F.expr(lookup.where))
     if lookup.extract in SMALL_EXTRACTS:
         other = F.broadcast(other)
-    keys = [f"__on{i}" for i in range(len(lookup.on))]
+    on = (("as_of_date", "as_of_date"), *lookup.on)  # another extract of the same date
+    keys = [f"__on{i}" for i in range(len(on))]
     other = other.select(
-        *(F.col(f"`{theirs}`").alias(k) for k, (_, theirs) in zip(keys, lookup.on, strict=True)),
+        *(F.col(f"`{theirs}`").alias(k) for k, (_, theirs) in zip(keys, on, strict=True)),
         *(F.col(f"`{theirs}`").alias(alias) for theirs, alias in lookup.columns),
     ).dropDuplicates(keys)
-    condition = [frame[f"`{ours}`"] == other[k] for k, (ours, _) in zip(keys, lookup.on, strict=True)]
+    condition = [frame[f"`{ours}`"] == other[k] for k, (ours, _) in zip(keys, on, strict=True)]
     return frame.join(other, condition, "left").drop(*keys)
 
 
@@ -401,14 +401,19 @@ def _findings(
     return found.select("*", "f.*").drop("f").join(F.broadcast(rules), ["extract", "check"])
 
 
-def _rule_stats(findings: DataFrame) -> dict[tuple[str, int], tuple[int, list[str]]]:
-    """(extract, check) -> (rows failing, first SAMPLE_SIZE failing keys by source row), in one Spark job."""
+Stats = dict[tuple[dt.date, str, int], tuple[int, list[str]]]
+
+
+def _rule_stats(findings: DataFrame) -> Stats:
+    """(as_of_date, extract, check) -> (rows failing, first SAMPLE_SIZE failing keys by source row), in one
+    Spark job."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    by_rule = Window.partitionBy("extract", "check")
+    by_rule = Window.partitionBy("as_of_date", "extract", "check")
     rows = (
         findings.select(
+            "as_of_date",
             "extract",
             "check",
             "key",
@@ -418,24 +423,28 @@ def _rule_stats(findings: DataFrame) -> dict[tuple[str, int], tuple[int, list[st
         .where(F.col("i") <= SAMPLE_SIZE)
         .collect()
     )
-    stats: dict[tuple[str, int], tuple[int, list[str]]] = {}
+    stats: Stats = {}
     for row in sorted(rows, key=lambda r: r["i"]):
-        count, keys = stats.setdefault((row["extract"], row["check"]), (row["n"], []))
+        count, keys = stats.setdefault((row["as_of_date"], row["extract"], row["check"]), (row["n"], []))
         keys.append(row["key"])
     return stats
 
 
+def _failing(stats: Stats, extract: str, index: int, day: dt.date | None = None) -> int:
+    """Rows failing rule `index` of `extract` on `day` (every date of the batch when None)."""
+    return sum(n for (d, e, i), (n, _) in stats.items() if e == extract and i == index and day in (None, d))
+
+
 def check_agreement(
-    suites: Mapping[str, Suite],
-    gx_results: Mapping[str, Mapping[int, GxResult]],
-    stats: Mapping[tuple[str, int], tuple[int, list[str]]],
+    suites: Mapping[str, Suite], gx_results: Mapping[str, Mapping[int, GxResult]], stats: Stats
 ) -> None:
-    """GX's unexpected count of every expectation equals its Spark predicate's: the quarantine split and
-    the verdict come from the same rules. A difference is a bug in quality_rules, so the date stops."""
+    """GX's unexpected count of every expectation over the batch equals its Spark predicate's summed over the
+    dates: the quarantine split and the verdict come from the same rules. A difference is a bug in
+    quality.rules, so the batch stops."""
     differences = []
     for extract, suite in suites.items():
         for rule in suite.gx_rules:
-            ours = stats.get((extract, rule.index), (0, []))[0]
+            ours = _failing(stats, extract, rule.index)
             theirs = gx_results[extract][rule.index].unexpected_count or 0
             if ours != theirs:
                 differences.append(
@@ -448,7 +457,10 @@ def check_agreement(
         )
 
 
-def _counts(flagged: Mapping[str, DataFrame]) -> dict[str, ExtractCounts]:
+def _counts(
+    flagged: Mapping[str, DataFrame], dates: Sequence[dt.date]
+) -> dict[dt.date, dict[str, ExtractCounts]]:
+    """Rows in, passed and quarantined per date and extract (0 rows for an extract a date lacks)."""
     from functools import reduce
 
     from pyspark.sql import functions as F
@@ -456,7 +468,7 @@ def _counts(flagged: Mapping[str, DataFrame]) -> dict[str, ExtractCounts]:
     totals = reduce(
         lambda a, b: a.unionByName(b),
         [
-            frame.agg(
+            frame.groupBy("as_of_date").agg(
                 F.lit(extract).alias("extract"),
                 F.count(F.lit(1)).alias("rows_in"),
                 F.sum(F.col("critical").cast("long")).alias("quarantined"),
@@ -464,12 +476,13 @@ def _counts(flagged: Mapping[str, DataFrame]) -> dict[str, ExtractCounts]:
             for extract, frame in flagged.items()
         ],
     ).collect()
-    return {
-        r["extract"]: ExtractCounts(
-            r["rows_in"], r["rows_in"] - (r["quarantined"] or 0), r["quarantined"] or 0
+    counts = {d: dict.fromkeys(flagged, ExtractCounts(0, 0, 0)) for d in dates}
+    for r in totals:
+        quarantined = r["quarantined"] or 0
+        counts[r["as_of_date"]][r["extract"]] = ExtractCounts(
+            r["rows_in"], r["rows_in"] - quarantined, quarantined
         )
-        for r in totals
-    }
+    return counts
 
 
 def _results_frame(
@@ -477,61 +490,92 @@ def _results_frame(
     ctx: QualityContext,
     suites: Mapping[str, Suite],
     gx_results: Mapping[str, Mapping[int, GxResult]],
-    stats: Mapping[tuple[str, int], tuple[int, list[str]]],
-    counts: Mapping[str, ExtractCounts],
+    stats: Stats,
+    counts: Mapping[dt.date, Mapping[str, ExtractCounts]],
+    problems: Mapping[dt.date, Sequence[str]],
 ) -> DataFrame:
+    """One row per date, extract and rule, plus each date's rejected share per extract and its delivery
+    checks. A rule's numbers are the date's (from the predicates, which agree with GX); `details.gx` holds
+    GX's own verdict over the whole batch the date was validated in."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # the session time zone is UTC
     rows = []
-    for extract, suite in suites.items():
-        common = {"as_of_date": ctx.as_of, "run_id": ctx.run_id, "extract": extract, "evaluated_at": now}
-        common["suite"] = suite.document.get("name", extract)
-        rows_in = counts[extract].rows_in
-        for rule in suite.rules:
-            found, keys = stats.get((extract, rule.index), (0, []))
-            details: dict[str, Any] = {"message": rule.message, "kwargs": _plain(rule.kwargs)}
-            if rule.source == "gx":
-                gx = gx_results[extract][rule.index]
-                element_count, percent, success = gx.element_count, gx.unexpected_percent, gx.success
-                details["observed"] = _plain(gx.observed)
-            else:
-                element_count, percent, success = rows_in, 100.0 * found / rows_in, found == 0
+    for day in ctx.dates:
+        base = {"as_of_date": day, "run_id": ctx.run_ids[day], "evaluated_at": now}
+        for extract, suite in suites.items():
+            common = base | {"extract": extract, "suite": suite.document.get("name", extract)}
+            rows_in = counts[day][extract].rows_in
+            for rule in suite.rules:
+                found = _failing(stats, extract, rule.index, day)
+                keys = stats.get((day, extract, rule.index), (0, []))[1]
+                details: dict[str, Any] = {"message": rule.message, "kwargs": _plain(rule.kwargs)}
+                if rule.source == "gx":
+                    details["gx"] = _gx_verdict(gx_results[extract][rule.index], ctx)
+                rows.append(
+                    common
+                    | {
+                        "expectation": rule.expectation,
+                        "rule": rule.rule,
+                        "column": rule.column,
+                        "severity": rule.severity,
+                        "source": rule.source,
+                        "success": found == 0,
+                        "element_count": rows_in,
+                        "unexpected_count": found,
+                        "unexpected_percent": 100.0 * found / rows_in if rows_in else None,
+                        "failing_keys": keys,
+                        "details": json.dumps(details, sort_keys=True),
+                    }
+                )
+            c = counts[day][extract]
             rows.append(
-                {
-                    **common,
-                    "expectation": rule.expectation,
-                    "rule": rule.rule,
-                    "column": rule.column,
-                    "severity": rule.severity,
-                    "source": rule.source,
-                    "success": success,
-                    "element_count": element_count,
-                    "unexpected_count": found,
-                    "unexpected_percent": None if percent is None else float(percent),
-                    "failing_keys": keys,
-                    "details": json.dumps(details, sort_keys=True),
+                common
+                | {
+                    "expectation": "rejected_share",
+                    "rule": "rejected_share",
+                    "column": None,
+                    "severity": "critical",
+                    "source": "spark",
+                    "success": c.rejected_share <= ctx.max_rejected_share,
+                    "element_count": c.rows_in,
+                    "unexpected_count": c.rows_quarantined,
+                    "unexpected_percent": 100.0 * c.rejected_share,
+                    "failing_keys": [],
+                    "details": json.dumps(
+                        {"max_rejected_share": ctx.max_rejected_share, "rows_passed": c.rows_passed}
+                    ),
                 }
             )
-        c = counts[extract]
         rows.append(
-            {
-                **common,
-                "expectation": "rejected_share",
-                "rule": "rejected_share",
+            base
+            | {
+                "extract": "delivery",
+                "suite": None,
+                "expectation": "run_level_checks",
+                "rule": "run_level_checks",
                 "column": None,
                 "severity": "critical",
                 "source": "spark",
-                "success": c.rejected_share <= ctx.max_rejected_share,
-                "element_count": c.rows_in,
-                "unexpected_count": c.rows_quarantined,
-                "unexpected_percent": 100.0 * c.rejected_share,
+                "success": not problems.get(day),
+                "element_count": None,
+                "unexpected_count": len(problems.get(day, ())),
+                "unexpected_percent": None,
                 "failing_keys": [],
-                "details": json.dumps(
-                    {"max_rejected_share": ctx.max_rejected_share, "rows_passed": c.rows_passed}
-                ),
+                "details": json.dumps({"problems": list(problems.get(day, ()))}),
             }
         )
     names = DQ_RESULTS_SCHEMA.fieldNames()
     return spark.createDataFrame([tuple(row[n] for n in names) for row in rows], DQ_RESULTS_SCHEMA)
+
+
+def _gx_verdict(gx: GxResult, ctx: QualityContext) -> dict[str, Any]:
+    return {
+        "batch_dates": [d.isoformat() for d in ctx.dates],
+        "success": gx.success,
+        "element_count": gx.element_count,
+        "unexpected_count": gx.unexpected_count,
+        "unexpected_percent": gx.unexpected_percent,
+        "observed": _plain(gx.observed),
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -551,8 +595,9 @@ def _quarantine_frame(findings: DataFrame, ctx: QualityContext) -> DataFrame:
         F.col("expectation"),
         F.lit("]"),
     )
+    run_ids = F.create_map(*[x for d, r in ctx.run_ids.items() for x in (F.lit(d), F.lit(r))])
     given = {
-        "run_id": F.lit(ctx.run_id),
+        "run_id": run_ids[F.col("as_of_date")],
         "stage": F.lit(STAGE),
         "message": message,
         "quarantined_at": F.current_timestamp(),
@@ -583,31 +628,50 @@ def incomplete_netting_sets(quarantine: DataFrame) -> DataFrame:
     )
 
 
-def write_dq_results(spark: SparkSession, lake: Lakehouse, outcome: QualityOutcome) -> Commit:
-    """Replace this run's rows of the date in audit/dq_results: a retried step never duplicates them, every
-    earlier run's verdicts stay (readers select by run_id)."""
+def write_dq_results(lake: Lakehouse, outcome: QualityOutcome, metadata: Mapping[str, object]) -> Commit:
+    """Replace the batch runs' rows in audit/dq_results: a retried step never duplicates them, every earlier
+    run's verdicts stay (readers select by run_id)."""
     ctx = outcome.ctx
-    return replace_date(
-        outcome.results, spark, lake, "audit/dq_results", ctx.as_of, {"run_id": ctx.run_id, "step": STAGE},
-        extra_predicate=f"run_id = '{ctx.run_id}'",
+    return replace_dates(
+        outcome.results, lake, "audit/dq_results", ctx.dates, metadata,
+        extra_predicate=in_list("run_id", ctx.run_ids.values()),
     )  # fmt: skip
 
 
-def write_quarantine(spark: SparkSession, lake: Lakehouse, outcome: QualityOutcome) -> Commit:
-    """Replace this run's validate-stage rows of the date in audit/quarantine: a retried step never duplicates
-    them, earlier runs' rows stay for the audit trail (readers select by run_id)."""
+def write_quarantine(lake: Lakehouse, outcome: QualityOutcome, metadata: Mapping[str, object]) -> Commit:
+    """Replace the batch runs' validate-stage rows in audit/quarantine: a retried step never duplicates them,
+    earlier runs' rows stay for the audit trail (readers select by run_id)."""
     ctx = outcome.ctx
-    return replace_date(
-        outcome.quarantine, spark, lake, "audit/quarantine", ctx.as_of, {"run_id": ctx.run_id, "step": STAGE},
-        extra_predicate=f"run_id = '{ctx.run_id}' AND stage = '{STAGE}'",
+    return replace_dates(
+        outcome.quarantine, lake, "audit/quarantine", ctx.dates, metadata,
+        extra_predicate=f"{in_list('run_id', ctx.run_ids.values())} AND stage = '{STAGE}'",
     )  # fmt: skip
 
 
 def publish_data_docs(spark: SparkSession, outcome: QualityOutcome, root: str) -> str:
-    """Build GX Data Docs (suites and this run's results) and copy them to `<root>/<as_of>/<run_id>/`; return
-    the folder. Works for local and object-store roots (Hadoop FileSystem)."""
-    target = f"{root.rstrip('/')}/{outcome.ctx.as_of.isoformat()}/{outcome.ctx.run_id}"
+    """Build the GX Data Docs of the batch (suites and results) into `<root>/batches/<token>/`, and for each
+    date a page `<root>/<as_of>/<run_id>/index.html` leading there; return the batch's folder. Works for
+    local and object-store roots (Hadoop FileSystem)."""
+    ctx = outcome.ctx
+    token = token_of(ctx.run_ids[ctx.dates[0]])
+    target = f"{root.rstrip('/')}/batches/{token}"
     with tempfile.TemporaryDirectory(prefix="saccr-data-docs-") as local:
-        outcome.gx.build_docs(Path(local))
-        copy_tree(spark, Path(local), target)
+        outcome.gx.build_docs(Path(local) / "site")
+        copy_tree(spark, Path(local) / "site", target)
+        for day, run_id in ctx.run_ids.items():
+            page = Path(local) / "dates" / run_id
+            page.mkdir(parents=True)
+            (page / "index.html").write_text(_date_page(day, run_id, token))
+            copy_tree(spark, page, f"{root.rstrip('/')}/{day.isoformat()}/{run_id}")
     return target
+
+
+def _date_page(day: dt.date, run_id: str, token: str) -> str:
+    """A date's entry into the Data Docs of the batch it was validated in."""
+    href = f"../../batches/{token}/index.html"
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<meta http-equiv='refresh' content='0; url={href}'><title>Data quality {day} ({run_id})</title>"
+        f"</head><body><p>Data quality of {day}, run {run_id}: validated in batch {token}, "
+        f"<a href='{href}'>Great Expectations Data Docs</a>.</p></body></html>\n"
+    )

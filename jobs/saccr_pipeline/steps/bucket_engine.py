@@ -140,7 +140,9 @@ class BucketEngine:
     options: CalculationOptions
 
     def __call__(self, trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
-        return tagged(self.compute(trades, netting_set_rows))
+        out = tagged(self.compute(trades, netting_set_rows))
+        out["as_of_date"] = np.full(len(out), self.as_of, dtype=object)  # rejections too: staging's partition
+        return out
 
     def compute(self, trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> EngineResult:
         """The engine's results for one bucket: its trades, and its netting-set-side rows (:data:`ROW_KIND`

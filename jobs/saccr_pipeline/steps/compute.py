@@ -1,26 +1,24 @@
-"""Compute: silver trades, valuations and collateral of one date -> the engine's results, staged to publish.
+"""Compute: the silver trades, valuations and collateral of a batch of dates -> the engine's results, staged
+for publish.
 
 Trades, and the rows keyed by netting set (collateral terms, valuations with their trade's netting set), are
-hashed into `bucket = pmod(xxhash64(netting_set_id), bucket_count)` and cogrouped, so one pandas call runs the
-engine over every netting set of a bucket: never one call per netting set, never a netting set split over
-calls; netting sets with collateral but no trades still get a row. Market data is small and travels inside
-the UDF as a pandas frame.
+hashed into `bucket = pmod(xxhash64(netting_set_id), bucket_count)` and cogrouped by (as_of_date, bucket), so
+one pandas call runs the engine over every netting set of one date's bucket: never one call per netting set,
+never a netting set split over calls; netting sets with collateral but no trades still get a row. Market data
+is small and travels inside the UDF as one pandas frame per date.
 
 Trades quarantined before the engine (validate step) travel with their bucket as the engine's
 `prior_rejections`, so it holds or flags their netting sets (CalculationOptions.incomplete_netting_sets)
 exactly as if it had rejected them itself.
 
-Nothing is published here: the tagged results (bucket_engine.TAGGED_SCHEMA) go to `staging/<run_id>/engine`,
-and the publish step moves them to gold. Every silver table is read at a pinned version, recorded in run_log.
-
-Entry point: `python -m saccr_pipeline.steps.compute --as-of DATE --run-id RUN_ID`.
+Nothing is published here: the tagged results (bucket_engine.TAGGED_SCHEMA) go to
+`staging/<batch>/engine/as_of_date=<date>/`, and the publish step moves them to gold. Every silver table is
+read at the version the date's validate step wrote, recorded in run_log.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,7 +26,9 @@ from typing import TYPE_CHECKING
 from saccr.contract import COLLATERAL_COLUMNS, TRADE_COLUMNS, VALUATION_COLUMNS
 from saccr.engine import CalculationOptions
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.lakehouse.tables import Lakehouse, current_version, read
+from saccr_pipeline.lakehouse.run_log import token_of
+from saccr_pipeline.lakehouse.tables import Lakehouse, read_dates
+from saccr_pipeline.steps.batch import DateRun, Progress
 from saccr_pipeline.steps.bucket_engine import (
     COLLATERAL,
     NETTING_SET_SIDE_COLUMNS,
@@ -47,18 +47,30 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
     from pyspark.sql.pandas.group_ops import PandasCogroupedOps
 
-    from saccr_pipeline.lakehouse.run_log import RunContext, StepRecord
     from saccr_pipeline.steps.job import Job
 
-INPUTS = ("silver/trades", "silver/valuations", "silver/collateral", "silver/market_data", "audit/quarantine")
+SILVER_INPUTS = ("silver/trades", "silver/valuations", "silver/collateral", "silver/market_data")
+INPUTS = (*SILVER_INPUTS, "audit/quarantine")
 
 
-def pin_versions(
-    spark: SparkSession, lake: Lakehouse, versions: Mapping[str, int] | None = None
-) -> dict[str, int]:
-    """The version of every input table: as given, else the current one."""
-    given = dict(versions or {})
-    return {key: given[key] if key in given else current_version(spark, lake, key) for key in INPUTS}
+def run(job: Job, runs: Sequence[DateRun], progress: Progress) -> None:
+    """Compute every date of `runs` into the batch's staging folder."""
+    inputs = {r.as_of: dict(r.before["validate"].output_versions) for r in runs}
+    pinned = {day: {key: v[key] for key in INPUTS} for day, v in inputs.items()}
+    run_ids = {r.as_of: r.run_id for r in runs}
+    staging = staging_path(job.lake, token_of(runs[0].run_id))
+    counts = compute_to_staging(
+        job.spark, job.lake, pinned, run_ids, job.params, job.options, job.bucket_count, staging
+    )
+    for r in runs:
+        r.record.input_versions |= pinned[r.as_of]
+        r.record.counts |= counts[r.as_of]
+        c = counts[r.as_of]
+        progress(
+            f"  compute {r.as_of}: {c['compute.trades_in']:,} trades, {c['compute.collateral_in']:,} "
+            f"collateral rows in -> {c['compute.netting_set']:,} netting sets, {c['compute.hedging_set']:,} "
+            f"hedging sets, {c['compute.trade']:,} trades, {c['compute.rejected']:,} rejections"
+        )
 
 
 def bucket_of(netting_set_id: Column, bucket_count: int) -> Column:
@@ -70,149 +82,150 @@ def bucket_of(netting_set_id: Column, bucket_count: int) -> Column:
 
 @dataclass(frozen=True)
 class EngineInputs:
-    """What the UDF runs over; `trades` and `netting_set_rows` also carry their `bucket`."""
+    """What the UDF runs over; `trades` and `netting_set_rows` also carry `as_of_date` and `bucket`."""
 
     trades: DataFrame  # contract columns
     netting_set_rows: DataFrame  # collateral, valuations, prior rejections (NETTING_SET_SIDE_COLUMNS)
-    market_data: pd.DataFrame  # kind, key, value
+    market_data: Mapping[dt.date, pd.DataFrame]  # per date: kind, key, value
 
 
 def engine_inputs(
     spark: SparkSession,
     lake: Lakehouse,
-    as_of: dt.date,
-    run_id: str,
-    versions: Mapping[str, int],
+    versions: Mapping[dt.date, Mapping[str, int]],
+    run_ids: Mapping[dt.date, str],
     bucket_count: int,
 ) -> EngineInputs:
-    """The engine's inputs of `as_of` from silver at `versions`, bucketed by netting set, with the trades the
-    validate step quarantined: those of the run that wrote the silver trades (`run_id` if there are none)."""
+    """The engine's inputs of each date from silver at its `versions`, bucketed by netting set, with the trades
+    the validate step quarantined: those of the run that wrote the date's silver trades (the date's run id if
+    there are none)."""
     from pyspark.sql import functions as F
 
     def silver(extract: str) -> DataFrame:
-        return read(spark, lake, f"silver/{extract}", versions[f"silver/{extract}"], as_of)
+        key = f"silver/{extract}"
+        return read_dates(spark, lake, key, {day: v[key] for day, v in versions.items()})
 
     def kind(rows: DataFrame, value: str) -> DataFrame:
         return rows.withColumn(ROW_KIND, F.lit(value))
 
     trades = silver("trades")
-    producer = trades.select("run_id").union(spark.createDataFrame([(run_id,)], "run_id string")).distinct()
+    given = spark.createDataFrame(list(run_ids.items()), "as_of_date date, run_id string")
+    producer = trades.select("as_of_date", "run_id").union(given).distinct()
     prior = (
-        read(spark, lake, "audit/quarantine", versions["audit/quarantine"], as_of)
+        read_dates(spark, lake, "audit/quarantine", {d: v["audit/quarantine"] for d, v in versions.items()})
         .where(
             (F.col("stage") == "validate")
             & (F.col("extract") == "trades")
             & F.col("netting_set_id").isNotNull()
         )
-        .join(producer, "run_id")
+        .join(producer, ["as_of_date", "run_id"])
         .select(
+            "as_of_date",
             "netting_set_id",
             *[F.col(c).alias(p) for p, c in PRIOR_COLUMNS.items()],
             F.concat_ws(":", "source_file", F.col("source_row").cast("string")).alias(PRIOR_ROW),
         )
     )
     # The validate step tagged each valuation with the netting set of its trade among the rows that passed
-    # (conform.conformed); one whose trade was quarantined has none, and its trade is reported there.
+    # (quality.conform); one whose trade was quarantined has none, and its trade is reported there.
     valuations = silver("valuations").where(F.col("netting_set_id").isNotNull())
     netting_set_rows = (
-        kind(silver("collateral").select(*COLLATERAL_COLUMNS), COLLATERAL)
+        kind(silver("collateral").select("as_of_date", *COLLATERAL_COLUMNS), COLLATERAL)
         .unionByName(
-            kind(valuations.select("netting_set_id", *VALUATION_COLUMNS), VALUATION), allowMissingColumns=True
+            kind(valuations.select("as_of_date", "netting_set_id", *VALUATION_COLUMNS), VALUATION),
+            allowMissingColumns=True,
         )
         .unionByName(kind(prior, PRIOR), allowMissingColumns=True)
-        .select(*NETTING_SET_SIDE_COLUMNS)
+        .select("as_of_date", *NETTING_SET_SIDE_COLUMNS)
     )
 
     def bucketed(rows: DataFrame) -> DataFrame:
         return rows.withColumn("bucket", bucket_of(F.col("netting_set_id"), bucket_count))
 
+    market = silver("market_data").select("as_of_date", "kind", "key", "value").toPandas()
     return EngineInputs(
-        trades=bucketed(trades.select(*TRADE_COLUMNS)),
+        trades=bucketed(trades.select("as_of_date", *TRADE_COLUMNS)),
         netting_set_rows=bucketed(netting_set_rows),
-        market_data=silver("market_data").select("kind", "key", "value").toPandas(),
+        market_data={
+            day: market.loc[market["as_of_date"] == day, ["kind", "key", "value"]].reset_index(drop=True)
+            for day in versions
+        },
     )
 
 
 def by_bucket(inputs: EngineInputs) -> PandasCogroupedOps:
-    """Both sides grouped by bucket and cogrouped, ready for `applyInPandas`.
+    """Both sides grouped by (as_of_date, bucket) and cogrouped, ready for `applyInPandas`.
 
-    Both are hash-partitioned on the bucket into `spark.sql.shuffle.partitions` partitions, explicitly so that
+    Both are hash-partitioned on the group into `spark.sql.shuffle.partitions` partitions, explicitly so that
     adaptive execution keeps them all: it coalesces an ordinary shuffle by bytes (1,000,000 trades on
     local[2]: 8 partitions into 3), which leaves a core idle while the last large one runs, and the UDF is
     CPU-bound with skewed buckets. On that book, the compute step repeated in one JVM: 13.3 s, was 14.1 s
     (measured with coalescing switched off, which partitions alike; this form gave the same within noise)."""
     partitions = int(inputs.trades.sparkSession.conf.get("spark.sql.shuffle.partitions"))
-    trades = inputs.trades.repartition(partitions, "bucket").groupBy("bucket")
-    return trades.cogroup(inputs.netting_set_rows.repartition(partitions, "bucket").groupBy("bucket"))
+    group = ("as_of_date", "bucket")
+    trades = inputs.trades.repartition(partitions, *group).groupBy(*group)
+    return trades.cogroup(inputs.netting_set_rows.repartition(partitions, *group).groupBy(*group))
 
 
 def engine_results(
-    inputs: EngineInputs, as_of: dt.date, params: SupervisoryParameters, options: CalculationOptions
+    inputs: EngineInputs, params: SupervisoryParameters, options: CalculationOptions
 ) -> DataFrame:
-    """The engine over every bucket: `cogroup(trades, netting_set_rows).applyInPandas`, tagged rows out."""
-    engine = BucketEngine(as_of=as_of, market_data=inputs.market_data, params=params, options=options)
+    """The engine over every (date, bucket): `cogroup(trades, netting_set_rows).applyInPandas`, tagged rows
+    out, each with its `as_of_date`."""
+    engines = {
+        day: BucketEngine(as_of=day, market_data=market, params=params, options=options)
+        for day, market in inputs.market_data.items()
+    }
 
-    # A plain function, not the BucketEngine: Spark tells the UDF's forms apart by arity.
-    def per_bucket(trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
-        return engine(trades, netting_set_rows)
+    # A plain function, not a BucketEngine: Spark tells the UDF's forms apart by arity (key, left, right).
+    def per_bucket(key: tuple, trades: pd.DataFrame, netting_set_rows: pd.DataFrame) -> pd.DataFrame:
+        return engines[key[0]](trades, netting_set_rows)
 
     return by_bucket(inputs).applyInPandas(per_bucket, schema=TAGGED_SCHEMA)
 
 
-@dataclass(frozen=True)
-class Computed:
-    staging: str
-    input_versions: dict[str, int]
-    counts: dict[str, int]
-
-
-def staging_path(lake: Lakehouse, run_id: str) -> str:
-    return f"{lake.staging(run_id)}/engine"
+def staging_path(lake: Lakehouse, token: str) -> str:
+    """Where the batch `token` stages its engine results, one folder `as_of_date=<date>` per date."""
+    return f"{lake.staging(token)}/engine"
 
 
 def compute_to_staging(
     spark: SparkSession,
     lake: Lakehouse,
-    as_of: dt.date,
-    run_id: str,
+    versions: Mapping[dt.date, Mapping[str, int]],
+    run_ids: Mapping[dt.date, str],
     params: SupervisoryParameters,
     options: CalculationOptions,
     bucket_count: int,
-    versions: Mapping[str, int] | None = None,
-    staging: str | None = None,
-) -> Computed:
-    """Run the engine over the date's silver inputs (at `versions`, default current) into `staging` (default
-    `staging/<run_id>/engine`), overwriting it; counts of rows in and out."""
-    pinned = pin_versions(spark, lake, versions)
-    staging = staging or staging_path(lake, run_id)
-    inputs = engine_inputs(spark, lake, as_of, run_id, pinned, bucket_count)
-    engine_results(inputs, as_of, params, options).write.mode("overwrite").parquet(staging)
-    written = {
-        r["record"]: r["count"] for r in spark.read.parquet(staging).groupBy("record").count().collect()
-    }
-    counts = {
-        f"compute.{extract}_in": read(
-            spark, lake, f"silver/{extract}", pinned[f"silver/{extract}"], as_of
-        ).count()
-        for extract in ("trades", "collateral")
-    }
-    counts |= {f"compute.{record}": written.get(record, 0) for record in RECORDS}
-    return Computed(staging, pinned, counts)
+    staging: str,
+) -> dict[dt.date, dict[str, int]]:
+    """Run the engine over each date's silver inputs (at `versions`) into `staging`, replacing those dates'
+    folders only; counts of rows in and out per date."""
+    from pyspark.sql import functions as F
+
+    inputs = engine_inputs(spark, lake, versions, run_ids, bucket_count)
+    (
+        engine_results(inputs, params, options)
+        .write.mode("overwrite")
+        .option("partitionOverwriteMode", "dynamic")
+        .partitionBy("as_of_date")
+        .parquet(staging)
+    )
+    days = sorted(versions)
+    counts: dict[dt.date, dict[str, int]] = {d: {f"compute.{r}": 0 for r in RECORDS} for d in days}
+    written = spark.read.parquet(staging).where(F.col("as_of_date").isin(days))
+    for row in written.groupBy("as_of_date", "record").count().collect():
+        counts[row["as_of_date"]][f"compute.{row['record']}"] = row["count"]
+    for extract, frame in (("trades", inputs.trades), ("collateral", inputs.netting_set_rows)):
+        rows = frame.where(F.col(ROW_KIND) == COLLATERAL) if extract == "collateral" else frame
+        per_day = {r["as_of_date"]: r["count"] for r in rows.groupBy("as_of_date").count().collect()}
+        for d in days:
+            counts[d][f"compute.{extract}_in"] = per_day.get(d, 0)
+    return counts
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.steps.job import step_main
+def staged(spark: SparkSession, staging: str, days: Sequence[dt.date]) -> DataFrame:
+    """The staged engine results of `days` (with `as_of_date`)."""
+    from pyspark.sql import functions as F
 
-    def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
-        done = compute_to_staging(
-            job.spark, job.lake, args.as_of, ctx.run_id, job.params, job.options, job.bucket_count
-        )
-        record.input_versions |= done.input_versions
-        record.counts |= done.counts
-        print(f"compute: {done.counts} -> {done.staging}")
-
-    return step_main("compute", __doc__, body, argv, "the run id of the validate step")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return spark.read.parquet(staging).where(F.col("as_of_date").isin(list(days)))

@@ -1,101 +1,126 @@
-"""Ingest: landing/<as_of>/<extract>.csv|parquet -> bronze/<extract>, values as delivered (text), one Delta
-commit per extract and date (replaceWhere of the date, so a rerun replaces and never duplicates).
+"""Ingest: landing/<date>/<extract>.csv|parquet -> bronze/<extract>, values as delivered (text).
 
-File-level problems (no file, two files for one extract, an empty or unreadable file, missing or unexpected
-columns) stop the date with one message naming the file (quality_checks.check_landing); row-level problems
-are left for the validate step, so every delivered row reaches bronze. A CSV line that does not split into
-the header's columns is kept in `malformed_record`.
-
-Entry point: `python -m saccr_pipeline.steps.ingest --as-of DATE [--extract trades ...]`, or spark-submit this file.
+Every delivery of the batch is checked first, without Spark (saccr_pipeline.landing.check_delivery: every
+extract there once, not empty, the contract's columns, rows); a date whose delivery fails is failed with the
+message, before anything of it is loaded, and the other dates go on. Then each extract is read once for all
+dates of the batch (one Spark read per file format and column order) and replaces those dates in bronze in
+one commit, so a rerun replaces and never duplicates. Row-level problems are left for the validate step, so
+every delivered row reaches bronze; a CSV line that does not split into the header's columns is kept in
+`malformed_record`.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from saccr.contract import EXTRACTS
-from saccr.errors import SaccrError
-from saccr_pipeline.lakehouse.tables import Lakehouse, replace_date
+from saccr_pipeline.errors import IngestError
+from saccr_pipeline.lakehouse.tables import read, replace_dates
+from saccr_pipeline.landing import Delivery, ExtractFile, check_delivery
+from saccr_pipeline.steps.batch import DateRun, Progress, commit_metadata, dates_of, going
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
-    from saccr_pipeline.lakehouse.run_log import RunContext, StepRecord
     from saccr_pipeline.steps.job import Job
 
-SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+# The as-of date of a row: its file's folder, `<landing_root>/<YYYY-MM-DD>/<extract>.<suffix>`.
+DATE_OF_FILE = r"/(\d{4}-\d{2}-\d{2})/[^/]+$"
 
 
-class IngestError(SaccrError):
-    """An extract file cannot be loaded at all: missing, ambiguous, or with the wrong columns."""
-
-
-@dataclass(frozen=True)
-class Ingested:
-    extract: str
-    source_file: str
-    rows: int
-    version: int  # bronze/<extract> version written
-
-
-def landing_dir(landing_root: str, as_of: dt.date) -> str:
-    """Folder of one date's extracts: `<landing_root>/<YYYY-MM-DD>`."""
-    return f"{landing_root.rstrip('/')}/{as_of.isoformat()}"
-
-
-def find_extract(spark: SparkSession, folder: str, extract: str) -> tuple[str, str]:
-    """(path, format) of `<folder>/<extract>.csv|.parquet|.pq`; exactly one must exist."""
-    jvm = spark.sparkContext._jvm
-    conf = spark.sparkContext._jsc.hadoopConfiguration()
-    found = []
-    for suffix, fmt in SUFFIXES.items():
-        path = jvm.org.apache.hadoop.fs.Path(f"{folder.rstrip('/')}/{extract}{suffix}")
-        if path.getFileSystem(conf).exists(path):
-            found.append((path.toString(), fmt))
-    if not found:
-        raise IngestError(
-            f"{extract} extract: no {extract}.csv or {extract}.parquet in {folder}; "
-            "deliver the file, or check --landing / SACCR_LANDING and --as-of"
+def run(job: Job, runs: Sequence[DateRun], progress: Progress) -> None:
+    """Ingest every date of `runs` whose delivery passes the landing checks."""
+    deliveries = {}
+    for r in runs:
+        try:
+            deliveries[r.as_of] = check_delivery(job.settings.landing_root, r.as_of)
+        except IngestError as exc:
+            r.fail(exc)
+            progress(f"  ingest  {r.as_of}: FAILED {exc}")
+    loading = going(runs)
+    if not loading:
+        return
+    for extract in EXTRACTS:
+        files = [deliveries[r.as_of].files[extract] for r in loading]
+        commit = replace_dates(
+            landing_rows(job.spark, files, extract),
+            job.lake,
+            f"bronze/{extract}",
+            dates_of(loading),
+            commit_metadata(loading, "ingest"),
         )
-    if len(found) > 1:
-        raise IngestError(f"{extract} extract: several files in {folder} ({[p for p, _ in found]}); keep one")
-    return found[0]
+        counts = _rows_per_date(job, extract, commit.version, loading)
+        for r in loading:
+            r.record.output_versions[f"bronze/{extract}"] = commit.version
+            r.record.counts[f"bronze.{extract}"] = counts.get(r.as_of, 0)
+        progress(f"  ingest  {extract:<12} {commit.rows:>12,} rows of {len(loading)} date(s)")
+    for r in loading:
+        _describe(deliveries[r.as_of], r, progress)
 
 
-def read_landing(spark: SparkSession, path: str, fmt: str, extract: str) -> DataFrame:
-    """The file's rows with every contract column as text (null when empty), in contract order, plus
-    `malformed_record`."""
+def _describe(delivery: Delivery, r: DateRun, progress: Progress) -> None:
+    parts = ", ".join(f"{e} {r.record.counts[f'bronze.{e}']:,}" for e in EXTRACTS)
+    progress(f"  ingest  {r.as_of}: {parts} rows from {delivery.folder}")
+
+
+def _rows_per_date(job: Job, extract: str, version: int, runs: Sequence[DateRun]) -> dict:
+    """Rows written per date (Parquet footers only: no column is read)."""
+    rows = read(job.spark, job.lake, f"bronze/{extract}", version, dates_of(runs))
+    return {row["as_of_date"]: row["count"] for row in rows.groupBy("as_of_date").count().collect()}
+
+
+def landing_rows(spark: SparkSession, files: Sequence[ExtractFile], extract: str) -> DataFrame:
+    """The bronze rows of `files` (one extract, any dates): every contract column as text (null when empty)
+    in contract order, with lineage (as_of_date from the file's folder, source_file, source_row, load_time)
+    and `malformed_record`. One read per file format and column order."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    groups: dict[tuple[str, tuple[str, ...]], list[ExtractFile]] = {}
+    for f in files:
+        groups.setdefault((f.format, f.signature), []).append(f)
+    parts = [_read_files(spark, alike, extract) for alike in groups.values()]
+    rows = reduce(lambda a, b: a.unionByName(b), parts)
+    path = F.col("_metadata.file_path")
+    return rows.select(
+        F.to_date(F.regexp_extract(path, DATE_OF_FILE, 1)).alias("as_of_date"),
+        path.alias("source_file"),
+        F.monotonically_increasing_id().alias("source_row"),
+        F.current_timestamp().alias("load_time"),
+        *[F.col(c) for c in EXTRACTS[extract]],
+        F.col("malformed_record"),
+    )
+
+
+def _read_files(spark: SparkSession, alike: Sequence[ExtractFile], extract: str) -> DataFrame:
+    """Files of one format and signature, read together."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    columns = list(EXTRACTS[extract])
-    if fmt == "csv":
-        header = spark.read.option("header", True).csv(path).columns
-        _check_columns(header, columns, path, extract)
-        schema = StructType([StructField(c, StringType()) for c in header + ["malformed_record"]])
+    wanted, paths = list(EXTRACTS[extract]), [f.path for f in alike]
+    if alike[0].format == "csv":
+        columns = (*alike[0].columns, "malformed_record")
+        schema = StructType([StructField(c, StringType()) for c in columns])
         raw = (
             spark.read.schema(schema)
             .option("header", True)
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", "malformed_record")
-            .csv(path)
+            .csv(paths)
         )
-        return raw.select(*columns, "malformed_record")
-    raw = spark.read.parquet(path)
-    _check_columns(raw.columns, columns, path, extract)
+        return raw.select(*wanted, "malformed_record", "_metadata")
+    raw = spark.read.parquet(*paths)
     kinds = dict(raw.dtypes)
     return raw.select(
-        *[_as_text(F.col(c), kinds[c]).alias(c) for c in columns],
+        *[_as_text(F.col(c), kinds[c]).alias(c) for c in wanted],
         F.lit(None).cast("string").alias("malformed_record"),
+        "_metadata",
     )
 
 
-def _as_text(col, kind: str):  # noqa: ANN001, ANN202 - pyspark Column in and out
+def _as_text(col: Column, kind: str) -> Column:
     """A Parquet value as the text a CSV would hold: ISO dates (a midnight timestamp is a date)."""
     from pyspark.sql import functions as F
 
@@ -104,70 +129,3 @@ def _as_text(col, kind: str):  # noqa: ANN001, ANN202 - pyspark Column in and ou
             col.cast("string")
         )
     return col.cast("string")
-
-
-def _check_columns(names: Sequence[str], columns: Sequence[str], path: str, extract: str) -> None:
-    missing = [c for c in columns if c not in names]
-    unexpected = [c for c in names if c not in columns]
-    if missing or unexpected:
-        raise IngestError(
-            f"{extract} extract {path}: missing column(s) {missing}, unexpected column(s) {unexpected}; "
-            f"expected exactly {columns}"
-        )
-
-
-def ingest_extract(
-    spark: SparkSession, lake: Lakehouse, landing_root: str, extract: str, as_of: dt.date, run_id: str
-) -> Ingested:
-    """Load one extract of `as_of` into bronze/<extract>, replacing that date. A file that cannot be loaded at
-    all (missing, ambiguous, empty, header only, unreadable, other columns) stops with DataQualityError
-    before anything is written (saccr_pipeline.quality.checks.check_landing)."""
-    from pyspark.sql import functions as F
-
-    from saccr_pipeline.quality.checks import check_landing
-
-    folder = landing_dir(landing_root, as_of)
-    check_landing(spark, folder, [extract])
-    path, fmt = find_extract(spark, folder, extract)
-    rows = read_landing(spark, path, fmt, extract)
-    bronze = rows.select(
-        F.lit(as_of).alias("as_of_date"),
-        F.lit(path).alias("source_file"),
-        F.monotonically_increasing_id().alias("source_row"),
-        F.current_timestamp().alias("load_time"),
-        *[F.col(c) for c in EXTRACTS[extract]],
-        F.col("malformed_record"),
-    )
-    commit = replace_date(
-        bronze, spark, lake, f"bronze/{extract}", as_of, {"run_id": run_id, "step": "ingest", "source": path}
-    )
-    return Ingested(extract, path, commit.rows, commit.version)
-
-
-def ingest_date(
-    spark: SparkSession, lake: Lakehouse, landing_root: str, as_of: dt.date, run_id: str,
-    extracts: Sequence[str] = tuple(EXTRACTS),
-) -> list[Ingested]:  # fmt: skip
-    """Ingest every extract of `as_of` (each its own commit)."""
-    return [ingest_extract(spark, lake, landing_root, e, as_of, run_id) for e in extracts]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.steps.job import step_main
-
-    def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
-        landing, extracts = job.settings.landing_root, args.extract or tuple(EXTRACTS)
-        for done in ingest_date(job.spark, job.lake, landing, args.as_of, ctx.run_id, extracts):
-            record.output_versions[f"bronze/{done.extract}"] = done.version
-            record.counts[f"bronze.{done.extract}"] = done.rows
-            print(f"ingest {done.extract}: {done.rows:,} rows from {done.source_file}")
-
-    def extract_option(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--extract", action="append", choices=list(EXTRACTS), help="default: all four")
-
-    shared = "the run id shared by the steps of one run"
-    return step_main("ingest", __doc__, body, argv, shared, extract_option)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

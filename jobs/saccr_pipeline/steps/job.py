@@ -1,5 +1,6 @@
-"""What every pipeline entry point shares: its command-line options, and starting a job from them (settings,
-the one SparkSession builder, the lakehouse with its tables created, the regime's parameters).
+"""What every pipeline entry point shares: its command-line options (the dates and run ids a job works on),
+and starting a job from them (settings, the one SparkSession builder, the lakehouse with its tables created,
+the regime's parameters).
 
 The same code runs locally and on a cluster: the Spark master and the lakehouse root come from
 conf/settings.toml (SACCR_ENV), SACCR_* variables, these options or spark-submit's own flags.
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,17 +19,17 @@ from saccr.engine import CalculationOptions
 from saccr.params import SupervisoryParameters
 from saccr_pipeline.config.regimes import load_parameters
 from saccr_pipeline.config.settings import Settings, load_settings
+from saccr_pipeline.errors import UsageError
+from saccr_pipeline.lakehouse.run_log import RunContext, RunLog, date_of_run, new_token, token_of
+from saccr_pipeline.lakehouse.tables import Lakehouse
 
-if TYPE_CHECKING:  # Spark-bound modules: imported when a job starts, not when a parser is built
+if TYPE_CHECKING:  # Spark-bound: imported when a job starts, not when a parser is built
     from pyspark.sql import SparkSession
-
-    from saccr_pipeline.lakehouse.run_log import RunContext, StepRecord
-    from saccr_pipeline.lakehouse.tables import Lakehouse
 
 
 @dataclass(frozen=True)
 class Job:
-    """A started pipeline job: everything a step function needs besides its date."""
+    """A started pipeline job: everything a step function needs besides its dates."""
 
     spark: SparkSession
     settings: Settings
@@ -38,12 +38,14 @@ class Job:
     options: CalculationOptions
     bucket_count: int
 
-    def context(self, as_of: dt.date, run_id: str | None = None) -> RunContext:
-        """The run_log context of a run of `as_of` (a new run id unless one is given)."""
-        from saccr_pipeline.lakehouse.run_log import RunContext, new_run_id
+    @property
+    def run_log(self) -> RunLog:
+        return RunLog(self.lake)
 
+    def context(self, as_of: dt.date, run_id: str) -> RunContext:
+        """The run_log context of the run `run_id` of `as_of`."""
         return RunContext(
-            run_id=run_id or new_run_id(as_of),
+            run_id=run_id,
             as_of=as_of,
             regime=self.settings.regime,
             parameter_version=self.params.version,
@@ -54,6 +56,19 @@ class Job:
                 "spark_master": self.spark.sparkContext.master,
             },
         )
+
+
+def calculation_options(settings: Settings) -> CalculationOptions:
+    """The engine's options as the settings give them."""
+    return CalculationOptions(
+        reporting_currency=settings.reporting_currency,
+        ir_offset=settings.ir_offset,
+        cap_vm_treatment=settings.cap_vm_treatment,
+        incomplete_netting_sets=settings.incomplete_netting_sets,
+    )
+
+
+# ------------------------------------------------------------------------------------------ arguments
 
 
 def iso_date(text: str) -> dt.date:
@@ -70,10 +85,21 @@ def spark_conf_pair(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def add_job_arguments(parser: argparse.ArgumentParser, as_of: bool = True) -> None:
-    """Options of every Spark entry point (`saccr run`, `python -m saccr_pipeline.<step>`, spark-submit)."""
-    if as_of:
-        parser.add_argument("--as-of", type=iso_date, required=True, help="business date YYYY-MM-DD")
+def add_date_arguments(parser: argparse.ArgumentParser, batch: bool = False) -> None:
+    """`--as-of D` (one date) or `--from D1 --to D2` (every business date of the range); with `batch`, the run
+    ids as `--run-id` (one date) or `--batch TOKEN` (run id of date D: `<yyyymmdd>-<TOKEN>`)."""
+    dates = parser.add_mutually_exclusive_group(required=True)
+    dates.add_argument("--as-of", type=iso_date, help="business date YYYY-MM-DD")
+    dates.add_argument("--from", dest="from_date", type=iso_date, help="first date of a range, YYYY-MM-DD")
+    parser.add_argument("--to", dest="to_date", type=iso_date, help="last date of a range (with --from)")
+    if batch:
+        ids = parser.add_mutually_exclusive_group()
+        ids.add_argument("--run-id", help="run id of the one date (default: a new one)")
+        ids.add_argument("--batch", help="batch token: the run id of date D is <yyyymmdd>-<token>")
+
+
+def add_job_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of every Spark entry point (`saccr run`, spark-submit of a step): where, and how."""
     parser.add_argument("--lakehouse", help="lakehouse root (folder or URI); default from conf/settings.toml")
     parser.add_argument("--landing", help="landing root holding <as_of>/<extract>.csv|parquet")
     parser.add_argument(
@@ -91,53 +117,48 @@ def add_spark_conf_argument(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-StepBody = Callable[["Job", argparse.Namespace, "RunContext", "StepRecord"], None]
+@dataclass(frozen=True)
+class DateRange:
+    """The dates a command asked for, and the batch token of their runs."""
+
+    first: dt.date
+    last: dt.date
+    token: str
+
+    @property
+    def single(self) -> bool:
+        return self.first == self.last
 
 
-def step_main(
-    step: str,
-    doc: str,
-    body: StepBody,
-    argv: Sequence[str] | None,
-    run_id_help: str,
-    extra_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
-) -> int:
-    """The `main` of a pipeline step module (spark-submit, `python -m saccr_pipeline.<step>`): the job
-    options plus `--run-id` (required: the steps of one run share it), the job started, and `body` run inside
-    the step's run_log record (timing, status and error logged even when it fails)."""
-    from saccr_pipeline.lakehouse.run_log import logged_step
+def date_range(args: argparse.Namespace) -> DateRange:
+    """The range of `--as-of` or `--from/--to`, with the token of `--run-id` or `--batch` (default new)."""
+    if args.as_of is not None:
+        if args.to_date is not None:
+            raise UsageError("--to goes with --from, not with --as-of")
+        first = last = args.as_of
+    else:
+        if args.to_date is None:
+            raise UsageError("--from needs --to (the last date of the range)")
+        first, last = args.from_date, args.to_date
+        if last < first:
+            raise UsageError(f"--to {last} is before --from {first}")
+    run_id, batch = getattr(args, "run_id", None), getattr(args, "batch", None)
+    if run_id:
+        if first != last or date_of_run(run_id) != first:
+            raise UsageError(f"--run-id {run_id} names {date_of_run(run_id)}: it goes with --as-of that date")
+        return DateRange(first, last, token_of(run_id))
+    return DateRange(first, last, batch or new_token())
 
-    parser = argparse.ArgumentParser(prog=f"saccr_pipeline.{step}", description=doc.strip().splitlines()[0])
-    add_job_arguments(parser)
-    parser.add_argument("--run-id", required=True, help=run_id_help)
-    if extra_arguments:
-        extra_arguments(parser)
-    args = parser.parse_args(argv)
-    job = start_job(f"saccr-{step}", args)
-    ctx = job.context(args.as_of, args.run_id)
-    with logged_step(job.spark, job.lake, ctx, step) as record:
-        body(job, args, ctx, record)
-    return 0
+
+# ------------------------------------------------------------------------------------------ starting
 
 
 def _location(value: str) -> str:
     return value if "://" in value else str(Path(value).expanduser().resolve())
 
 
-def job_spark_conf(settings: Settings) -> dict[str, str]:
-    """Spark settings of the pipeline's jobs (a command line's --conf wins)."""
-    return {
-        # Delta reads a table's log with this many tasks (default 50); the pipeline's tables have short logs,
-        # so as many as the shuffle partitions of the environment is plenty.
-        "spark.databricks.delta.snapshotPartitions": str(settings.shuffle_partitions),
-        "spark.ui.showConsoleProgress": "false",  # the steps print their own progress
-    }
-
-
-def start_job(app_name: str, args: argparse.Namespace) -> Job:
-    """Settings with the command line's overrides, a Delta SparkSession, and the lakehouse tables created."""
-    from saccr_pipeline.lakehouse.spark import build_spark
-
+def job_settings(args: argparse.Namespace) -> Settings:
+    """The settings with the command line's overrides (lakehouse, landing, buckets)."""
     settings = load_settings()
     overrides = {
         "lakehouse_root": _location(args.lakehouse) if getattr(args, "lakehouse", None) else None,
@@ -146,15 +167,22 @@ def start_job(app_name: str, args: argparse.Namespace) -> Job:
     }
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
     if settings.bucket_count < 1:
-        raise SystemExit(f"--buckets must be >= 1, got {settings.bucket_count}")
-    conf = job_spark_conf(settings) | dict(args.conf)
-    spark = build_spark(app_name, settings, master=getattr(args, "master", None), extra_conf=conf)
+        raise UsageError(f"--buckets must be >= 1, got {settings.bucket_count}")
+    return settings
+
+
+def start_job(app_name: str, args: argparse.Namespace, settings: Settings | None = None) -> Job:
+    """A Delta SparkSession for `settings` (default: from the command line) and the lakehouse tables."""
+    from saccr_pipeline.lakehouse.spark import build_spark
+
+    settings = settings or job_settings(args)
+    spark = build_spark(app_name, settings, master=getattr(args, "master", None), extra_conf=dict(args.conf))
     return job_for(spark, settings)
 
 
 def job_for(spark: SparkSession, settings: Settings) -> Job:
     """A job on an existing session (tests, notebooks): creates the lakehouse tables if needed."""
-    from saccr_pipeline.lakehouse.tables import Lakehouse, create_tables
+    from saccr_pipeline.lakehouse.tables import create_tables
 
     lake = Lakehouse(settings.lakehouse_root)
     create_tables(spark, lake)
@@ -163,9 +191,6 @@ def job_for(spark: SparkSession, settings: Settings) -> Job:
         settings=settings,
         lake=lake,
         params=load_parameters(settings.regime),
-        options=CalculationOptions(
-            reporting_currency=settings.reporting_currency,
-            incomplete_netting_sets=settings.incomplete_netting_sets,
-        ),
+        options=calculation_options(settings),
         bucket_count=settings.bucket_count,
     )

@@ -9,34 +9,71 @@
   the change is split into an RC part and a PFE part (see :func:`ead_parts`).
 
 Gold is read at the versions recorded for the run (never at the latest version), so marts show exactly
-what was published. Each mart is one replaceWhere commit of the date.
-
-Entry point: `python -m saccr_pipeline.steps.marts --as-of DATE --run-id RUN_ID`.
+what was published. Each mart is one replaceWhere commit for all dates of a batch; a date's movement is
+taken against the latest date published before it, which may be in the same batch.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from saccr_pipeline.lakehouse.run_log import Published, StepRecord
-from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, read, replace_date
+from saccr_pipeline.lakehouse.run_log import Published, RunLog
+from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, read, replace_dates
+from saccr_pipeline.steps.batch import DateRun, Progress, commit_metadata, dates_of
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-    from saccr_pipeline.lakehouse.run_log import RunContext
     from saccr_pipeline.steps.job import Job
 
 
-def _published_netting_sets(spark: SparkSession, lake: Lakehouse, run: Published) -> DataFrame:
+def run(job: Job, runs: Sequence[DateRun], progress: Progress) -> None:
+    """Build the marts of every date of `runs` from the gold versions its publish step wrote."""
+    published = {
+        r.as_of: Published(r.as_of, r.run_id, dict(r.before["publish"].output_versions)) for r in runs
+    }
+    previous = previous_runs(job.run_log, dates_of(runs))
+    commits = build_marts(job.spark, job.lake, published, previous, commit_metadata(runs, "marts"))
+    for r in runs:
+        r.record.input_versions |= {
+            k: v for k, v in published[r.as_of].versions.items() if k.startswith("gold/")
+        }
+        before = previous.get(r.as_of)
+        if before:
+            r.record.input_versions["gold/saccr_netting_set@previous"] = before.versions[
+                "gold/saccr_netting_set"
+            ]
+        for name, commit in commits.items():
+            r.record.output_versions[f"gold/{name}"] = commit.version
+        progress(f"  marts   {r.as_of}: previous business date {before.as_of if before else 'none'}")
+
+
+def previous_runs(run_log: RunLog, days: Sequence[dt.date]) -> dict[dt.date, Published]:
+    """For each of `days`, the published run of the latest date published before it (none for the first)."""
+    published = run_log.published_dates()
+    out = {}
+    for day in days:
+        earlier = [d for d in published if d < day]
+        if earlier:
+            run = run_log.published(earlier[-1])
+            if run is not None:
+                out[day] = run
+    return out
+
+
+def published_rows(spark: SparkSession, lake: Lakehouse, key: str, runs: Sequence[Published]) -> DataFrame:
+    """Rows of table `key` each run published: its date's rows at its version, of its run id."""
+    from functools import reduce
+
     from pyspark.sql import functions as F
 
-    key = "gold/saccr_netting_set"
-    return read(spark, lake, key, run.versions[key], run.as_of).where(F.col("run_id") == run.run_id)
+    parts = [
+        read(spark, lake, key, run.versions[key], run.as_of).where(F.col("run_id") == run.run_id)
+        for run in runs
+    ]
+    return reduce(lambda a, b: a.unionByName(b), parts)
 
 
 def ead_parts(ns: DataFrame) -> DataFrame:
@@ -93,9 +130,11 @@ def asset_class_mart(hs: DataFrame) -> DataFrame:
 
 
 def movement_mart(
-    current: DataFrame, previous: DataFrame | None, as_of: dt.date, run_id: str, previous_run_id: str | None
+    current: DataFrame, previous: DataFrame | None, run_ids: Mapping[dt.date, str]
 ) -> DataFrame:
-    """EAD change per netting set from the previous published date (`previous` None: every set is NEW)."""
+    """EAD change per netting set from the previous published date. `previous` holds the previous date's
+    netting sets with `for_date`, the date they are previous to (None, or no rows for a date: every set of
+    that date is NEW); `run_ids` the run of each date (a MATURED row has no current row to take it from)."""
     from pyspark.sql import functions as F
 
     keep = [
@@ -111,15 +150,18 @@ def movement_mart(
     ]
     cur = ead_parts(current).select(*keep)
     if previous is None:
-        previous = current.limit(0)
-    prev = ead_parts(previous).select(*[F.col(c).alias(f"p_{c}") for c in keep])
-    both = cur.join(prev, cur["netting_set_id"] == prev["p_netting_set_id"], "full_outer")
+        previous = current.limit(0).withColumn("for_date", F.col("as_of_date"))
+    prev = ead_parts(previous).select("for_date", *[F.col(c).alias(f"p_{c}") for c in keep])
+    on = (cur["as_of_date"] == prev["for_date"]) & (cur["netting_set_id"] == prev["p_netting_set_id"])
+    both = cur.join(prev, on, "full_outer")
 
     def change(name: str) -> Column:
         return F.coalesce(F.col(name), F.lit(0.0)) - F.coalesce(F.col(f"p_{name}"), F.lit(0.0))
 
+    day = F.coalesce("as_of_date", "for_date")
+    run_id = F.create_map(*[x for d, r in run_ids.items() for x in (F.lit(d), F.lit(r))])[day]
     return both.select(
-        F.lit(as_of).alias("as_of_date"),
+        day.alias("as_of_date"),
         F.coalesce("netting_set_id", "p_netting_set_id").alias("netting_set_id"),
         F.col("p_as_of_date").alias("previous_as_of_date"),
         F.coalesce("counterparty_id", "p_counterparty_id").alias("counterparty_id"),
@@ -136,65 +178,36 @@ def movement_mart(
         F.col("rc"),
         F.col("p_pfe").alias("pfe_previous"),
         F.col("pfe"),
-        F.lit(run_id).alias("run_id"),
-        F.lit(previous_run_id).cast("string").alias("previous_run_id"),
+        run_id.alias("run_id"),
+        F.col("p_run_id").alias("previous_run_id"),
     )
 
 
 def build_marts(
     spark: SparkSession,
     lake: Lakehouse,
-    run: Published,
-    previous: Published | None,
+    runs: Mapping[dt.date, Published],
+    previous: Mapping[dt.date, Published],
+    metadata: Mapping[str, object],
 ) -> dict[str, Commit]:
-    """Write the four marts of `run.as_of` from the gold versions `run` names; `previous` is the previous
-    business date's published run (None for the first date)."""
-    from pyspark.sql import functions as F
-
-    ns = _published_netting_sets(spark, lake, run)
-    hs_key = "gold/saccr_hedging_set"
-    hs = read(spark, lake, hs_key, run.versions[hs_key], run.as_of).where(F.col("run_id") == run.run_id)
-    prev = _published_netting_sets(spark, lake, previous) if previous else None
+    """Write the four marts of the dates of `runs` (one commit each) from the gold versions each run names;
+    `previous[d]` is the published run of the date before d (absent for the first date)."""
+    ns = published_rows(spark, lake, "gold/saccr_netting_set", list(runs.values()))
+    hs = published_rows(spark, lake, "gold/saccr_hedging_set", list(runs.values()))
+    prev = None
+    if previous:
+        before = published_rows(
+            spark, lake, "gold/saccr_netting_set", list({p.run_id: p for p in previous.values()}.values())
+        )
+        for_date = spark.createDataFrame(
+            [(d, p.as_of) for d, p in previous.items()], "for_date date, as_of_date date"
+        )
+        prev = before.join(for_date, "as_of_date")
+    movement = movement_mart(ns, prev, {d: r.run_id for d, r in runs.items()})
     marts = {
         "mart_counterparty": counterparty_mart(ns),
         "mart_legal_entity": legal_entity_mart(ns),
         "mart_asset_class": asset_class_mart(hs),
-        "mart_ead_movement": movement_mart(
-            ns, prev, run.as_of, run.run_id, previous.run_id if previous else None
-        ),
+        "mart_ead_movement": movement,
     }
-    meta = {"run_id": run.run_id, "step": "marts"}
-    return {
-        name: replace_date(df, spark, lake, f"gold/{name}", run.as_of, meta) for name, df in marts.items()
-    }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.steps.job import step_main
-
-    def body(job: Job, args: argparse.Namespace, ctx: RunContext, record: StepRecord) -> None:
-        from saccr_pipeline.lakehouse.run_log import previous_published, published
-
-        run = published(job.spark, job.lake, args.as_of)
-        if run is None or run.run_id != ctx.run_id:
-            raise SystemExit(f"run {ctx.run_id} is not the published run of {args.as_of}: publish it first")
-        previous = previous_published(job.spark, job.lake, args.as_of)
-        record_marts(record, run, previous, build_marts(job.spark, job.lake, run, previous))
-
-    return step_main("marts", __doc__, body, argv, "the run id whose publish step the marts read")
-
-
-def record_marts(
-    record: StepRecord, run: Published, previous: Published | None, commits: Mapping[str, Commit]
-) -> None:
-    """Put the marts' inputs (the published gold versions) and outputs into their run_log step record."""
-    record.input_versions |= {k: v for k, v in run.versions.items() if k.startswith("gold/")}
-    if previous:
-        record.input_versions["gold/saccr_netting_set@previous"] = previous.versions["gold/saccr_netting_set"]
-    for name, commit in commits.items():
-        record.output_versions[f"gold/{name}"] = commit.version
-        record.counts[f"gold.{name}"] = commit.rows
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return {name: replace_dates(df, lake, f"gold/{name}", runs, metadata) for name, df in marts.items()}

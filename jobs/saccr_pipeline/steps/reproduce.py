@@ -6,26 +6,24 @@ legitimately differ in the last bits); text, flags and counts must match exactly
 be the recorded one (a different one cannot reproduce anything); a different code version is reported, since
 finding out whether new code changes old numbers is one reason to reproduce.
 
-Entry point: `saccr reproduce RUN_ID` or `python -m saccr_pipeline.steps.reproduce RUN_ID`; exit 1 on differences.
+Entry point: `saccr reproduce RUN_ID`; exit 1 on differences.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from saccr.engine import CalculationOptions
-from saccr.errors import SaccrError
 from saccr_pipeline.config.regimes import load_parameters
-from saccr_pipeline.lakehouse.run_log import code_version, run_steps
+from saccr_pipeline.errors import ReproduceError
+from saccr_pipeline.lakehouse.run_log import RunLog, code_version
 from saccr_pipeline.lakehouse.tables import GOLD_RESULTS, read, remove_path
-from saccr_pipeline.steps.compute import compute_to_staging
+from saccr_pipeline.steps.compute import INPUTS, compute_to_staging, staged
 from saccr_pipeline.steps.publish import gold_rows
 
 if TYPE_CHECKING:
@@ -40,10 +38,6 @@ KEYS = {
     "saccr_netting_set": ("netting_set_id",),
 }
 RTOL = 1e-9
-
-
-class ReproduceError(SaccrError):
-    """The run cannot be reproduced: unknown, not published, or recorded with other parameters."""
 
 
 @dataclass
@@ -63,44 +57,56 @@ class Reproduction:
 
 def reproduce(job: Job, run_id: str, rtol: float = RTOL, sample: int = 10) -> Reproduction:
     """Recompute run `run_id` from its recorded inputs and compare with its published gold rows."""
+    from pyspark.sql import functions as F
+
     spark, lake = job.spark, job.lake
-    steps = run_steps(spark, lake, run_id)
+    steps = RunLog(lake).run_steps(run_id)
     for step in ("compute", "publish"):
-        if step not in steps or steps[step]["status"] != "success":
+        if step not in steps or steps[step].status != "success":
             raise ReproduceError(
                 f"run {run_id} has no successful {step} step in run_log; nothing to reproduce"
             )
     computed, published = steps["compute"], steps["publish"]
-    params = load_parameters(computed["regime"])
-    if params.version != computed["parameter_version"]:
+    recorded = RunLog(lake).latest([run_id])
+    row = recorded[recorded["step"] == "compute"].iloc[-1]
+    params = load_parameters(row["regime"])
+    if params.version != row["parameter_version"]:
         raise ReproduceError(
-            f"run {run_id} used parameter version {computed['parameter_version']} "
-            f"of regime {computed['regime']}, "
+            f"run {run_id} used parameter version {row['parameter_version']} of regime {row['regime']}, "
             f"conf/regimes now holds {params.version}: check out the parameter file of that version"
         )
-    recorded = json.loads(computed["options"])
-    options = CalculationOptions(**{f.name: recorded[f.name] for f in dataclasses.fields(CalculationOptions)})
-    as_of = computed["as_of_date"]
-    result = Reproduction(run_id, as_of, computed["code_version"], code_version())
-    staging = lake.staging(f"reproduce-{run_id}-{uuid.uuid4().hex[:6]}")
+    options_then = json.loads(row["options"])
+    options = CalculationOptions(
+        **{f.name: options_then[f.name] for f in dataclasses.fields(CalculationOptions)}
+    )
+    as_of = row["as_of_date"]
+    result = Reproduction(run_id, as_of, row["code_version"], code_version())
+    staging = f"{lake.staging(f'reproduce-{run_id}-{uuid.uuid4().hex[:6]}')}/engine"
     try:
+        versions = {as_of: {key: computed.input_versions[key] for key in INPUTS}}
         compute_to_staging(
-            spark, lake, as_of, run_id, params, options, int(recorded["bucket_count"]),
-            versions=dict(computed["input_versions"]), staging=f"{staging}/engine",
-        )  # fmt: skip
-        staged = spark.read.parquet(f"{staging}/engine")
+            spark,
+            lake,
+            versions,
+            {as_of: run_id},
+            params,
+            options,
+            int(options_then["bucket_count"]),
+            staging,
+        )
+        rows = staged(spark, staging, [as_of])
         for table in GOLD_RESULTS:
             key = f"gold/{table}"
-            before = read(spark, lake, key, published["output_versions"][key], as_of).where(
-                f"run_id = '{run_id}'"
+            before = read(spark, lake, key, published.output_versions[key], as_of).where(
+                F.col("run_id") == run_id
             )
-            diff = differences(before, gold_rows(staged, table, run_id), KEYS[table], rtol)
+            diff = differences(before, gold_rows(rows, table, F.lit(run_id)), KEYS[table], rtol)
             result.rows_compared[table] = before.count()
             result.rows_different[table] = diff.count()
             if result.rows_different[table]:
                 result.samples[table] = diff.limit(sample).toPandas()
     finally:
-        remove_path(spark, staging)
+        remove_path(spark, staging.rsplit("/", 1)[0])
     return result
 
 
@@ -155,24 +161,3 @@ def report(result: Reproduction) -> str:
             lines.append("    " + sample[shown].to_string(index=False).replace("\n", "\n    "))
     lines.append("identical" if result.identical else "DIFFERENCES FOUND")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.steps.job import add_job_arguments, start_job
-
-    parser = argparse.ArgumentParser(
-        prog="saccr_pipeline.steps.reproduce", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("run_id")
-    parser.add_argument(
-        "--rtol", type=float, default=RTOL, help=f"relative tolerance for amounts (default {RTOL})"
-    )
-    add_job_arguments(parser, as_of=False)
-    args = parser.parse_args(argv)
-    result = reproduce(start_job("saccr-reproduce", args), args.run_id, args.rtol)
-    print(report(result))
-    return 0 if result.identical else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

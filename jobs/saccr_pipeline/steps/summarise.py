@@ -1,102 +1,132 @@
-"""Close a run whose steps ran as separate jobs (the Airflow DAG): append its `run` row to audit/run_log,
-summing the step rows of the run as `saccr run` does in one process, and print what the run published.
+"""Close the runs of a batch: one `run` row per date in audit/run_log, summing the date's step rows, and what
+the batch published. No Spark: the run log and gold are read with delta-rs, so closing a run in the Airflow
+DAG starts no JVM.
 
-The DAG ingests each extract in its own job, so a run has several `ingest` rows; all successful rows of a step
-are merged (versions, counts) and their seconds added up. A step that has no successful row makes the run
-`failed` (the DAG only gets here when every step succeeded, so that means a step did not log).
-
-Entry point: `python -m saccr_pipeline.steps.summarise --as-of DATE --run-id RUN_ID` or spark-submit of this file.
+A date's run succeeded when every step of the registry has a successful latest row; otherwise it failed with
+the error of its first step that did not succeed (or "did not run").
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
-from saccr_pipeline.lakehouse.run_log import RUN_LOG, StepRecord, log_step, published
-from saccr_pipeline.lakehouse.tables import current_version, read
+import pandas as pd
 
-if TYPE_CHECKING:
-    from pyspark.sql import Row
+from saccr_pipeline.lakehouse.run_log import RUN_STEP, RunContext, RunLog, StepRecord, date_of_run
+from saccr_pipeline.lakehouse.tables import Lakehouse, delta_log
 
-    from saccr_pipeline.steps.job import Job
+LARGEST_COLUMNS = (
+    "netting_set_id",
+    "counterparty_id",
+    "margined",
+    "trade_count",
+    "mpor_days",
+    "rc",
+    "pfe",
+    "ead",
+)
 
-STEPS = ("ingest", "validate", "compute", "publish", "marts")
+
+@dataclass
+class DateOutcome:
+    """How one date's run ended."""
+
+    as_of: dt.date
+    run_id: str
+    status: str
+    error: str | None = None
+    seconds: float = 0.0
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "success"
 
 
-def run_record(rows: Sequence[Row]) -> StepRecord:
-    """The `run` row of a run from its step rows (any order; failed attempts that were retried are ignored),
-    each with `started_epoch`, its start in epoch seconds."""
-    started = min(r["started_epoch"] for r in rows)  # epoch seconds: no local-time conversion on collect
-    run = StepRecord("run", started_at=dt.datetime.fromtimestamp(started, dt.UTC))
-    done = [
-        r
-        for r in sorted(rows, key=lambda r: r["logged_at"])
-        if r["status"] == "success" and r["step"] != "run"
-    ]
-    for row in done:
-        run.input_versions |= dict(row["input_versions"] or {})
-        run.output_versions |= dict(row["output_versions"] or {})
-        run.counts |= dict(row["counts"] or {})
-        run.step_seconds[row["step"]] = run.step_seconds.get(row["step"], 0.0) + float(row["seconds"])
-    missing = [step for step in STEPS if step not in run.step_seconds]
-    run.status = "failed" if missing else "success"
-    run.error = f"steps without a successful run_log row: {missing}" if missing else None
-    run.ended_at = dt.datetime.now(dt.UTC)
-    run.seconds = (run.ended_at - run.started_at).total_seconds()
+def close_runs(lake: Lakehouse, run_ids: Sequence[str], steps: Sequence[str]) -> list[DateOutcome]:
+    """Append the `run` row of each of `run_ids` (one commit) and return how each ended; `steps` are the
+    registry's step names, in order."""
+    run_log = RunLog(lake)
+    latest = run_log.latest(run_ids)
+    now = dt.datetime.now(dt.UTC)
+    rows, outcomes = [], []
+    for run_id in sorted(run_ids):
+        mine = latest[(latest["run_id"] == run_id) & (latest["step"] != RUN_STEP)]
+        records = {row["step"]: StepRecord.of_row(row) for row in mine.to_dict("records")}
+        run = _run_record(records, steps, now)
+        outcome = DateOutcome(
+            date_of_run(run_id), run_id, run.status, run.error, run.seconds, run.step_seconds
+        )
+        outcomes.append(outcome)
+        if not mine.empty:
+            rows.append((_context(mine.iloc[-1], run_id), run))
+    if rows:
+        run_log.append(rows)
+    return outcomes
+
+
+def _run_record(records: dict[str, StepRecord], steps: Sequence[str], now: dt.datetime) -> StepRecord:
+    started = min((r.started_at for r in records.values()), default=now)
+    run = StepRecord(RUN_STEP, started_at=pd.Timestamp(started).to_pydatetime(), ended_at=now)
+    for step in steps:
+        record = records.get(step)
+        if record is None or record.status != "success":
+            run.fail(f"{step}: {record.error}" if record is not None else f"{step} did not run")
+            break
+        run.input_versions |= record.input_versions
+        run.output_versions |= record.output_versions
+        run.counts |= record.counts
+        run.step_seconds[step] = record.seconds
+    else:
+        run.status = "success"
+    run.seconds = (now - run.started_at).total_seconds()
     return run
 
 
-def close_run(job: Job, as_of: dt.date, run_id: str) -> StepRecord:
-    """Append the `run` row of `run_id` (built by :func:`run_record`) and return it."""
-    from pyspark.sql import functions as F
+def _context(row: pd.Series, run_id: str) -> RunContext:
+    import json
 
-    rows = (
-        read(job.spark, job.lake, RUN_LOG, current_version(job.spark, job.lake, RUN_LOG), as_of)
-        .where(F.col("run_id") == run_id)
-        .withColumn("started_epoch", F.col("started_at").cast("double"))
-        .collect()
+    return RunContext(
+        run_id=run_id,
+        as_of=date_of_run(run_id),
+        regime=row["regime"],
+        parameter_version=row["parameter_version"],
+        reporting_currency=row["reporting_currency"],
+        options=json.loads(row["options"] or "{}"),
+        code_version=row["code_version"],
     )
-    if not rows:
-        raise SystemExit(f"run {run_id} of {as_of} has no rows in {job.lake.path(RUN_LOG)}: nothing to close")
-    run = run_record(rows)
-    log_step(job.spark, job.lake, job.context(as_of, run_id), run)
-    return run
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.steps.job import add_job_arguments, start_job
-    from saccr_pipeline.steps.pipeline import format_largest, largest_netting_sets
-
-    parser = argparse.ArgumentParser(
-        prog="saccr_pipeline.steps.summarise", description=__doc__.splitlines()[0]
+def largest_netting_sets(lake: Lakehouse, as_of: dt.date, top: int = 10) -> pd.DataFrame:
+    """The `top` netting sets by EAD of the run published for `as_of` (empty if none is)."""
+    run = RunLog(lake).published(as_of)
+    if run is None:
+        return pd.DataFrame(columns=list(LARGEST_COLUMNS))
+    key = "gold/saccr_netting_set"
+    rows = delta_log(lake, key, run.versions[key]).to_pandas(
+        partitions=[("as_of_date", "=", as_of.isoformat())],
+        columns=list(LARGEST_COLUMNS) + ["run_id"],
     )
-    add_job_arguments(parser)
-    parser.add_argument("--run-id", required=True, help="the run to close")
-    args = parser.parse_args(argv)
-    job = start_job("saccr-run-summary", args)
-    run = close_run(job, args.as_of, args.run_id)
-    print(f"run {args.run_id} of {args.as_of}: {run.status}, {run.seconds:.1f} s")
-    for step, seconds in run.step_seconds.items():
-        print(f"  {step:<8} {seconds:8.1f} s")
-    for key, count in sorted(run.counts.items()):
-        print(f"  {key:<32} {count:>12,}")
-    if run.status != "success":
-        print(run.error, file=sys.stderr)
-        return 1
-    current = published(job.spark, job.lake, args.as_of)
-    if current is None or current.run_id != args.run_id:
-        print(f"run {args.run_id} is not the published run of {args.as_of}", file=sys.stderr)
-        return 1
-    print("largest netting sets by EAD:\n" + format_largest(largest_netting_sets(job, current)))
-    print(
-        f"tables under {job.lake.root} (gold/, audit/run_log); reproduce with: saccr reproduce {args.run_id}"
+    rows = rows[rows["run_id"] == run.run_id]
+    return rows.nlargest(top, "ead")[list(LARGEST_COLUMNS)].reset_index(drop=True)
+
+
+def format_largest(largest: pd.DataFrame) -> str:
+    money = {c: "{:,.0f}".format for c in ("rc", "pfe", "ead")}
+    return largest.to_string(index=False, formatters=money) if len(largest) else "  (none)"
+
+
+def format_outcomes(outcomes: Sequence[DateOutcome]) -> str:
+    """One line per date: status, seconds, and why it failed."""
+    lines = []
+    for o in outcomes:
+        why = f"  {o.error}" if o.error else ""
+        lines.append(f"  {o.as_of}  {o.run_id}  {o.status:<8}{why}")
+    failed = sum(not o.succeeded for o in outcomes)
+    lines.append(
+        f"  {len(outcomes) - failed} of {len(outcomes)} date(s) published"
+        + (f", {failed} failed" if failed else "")
     )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return "\n".join(lines)
