@@ -67,8 +67,8 @@ def summarise_run(first: str, last: str, token: str, lakehouse: str) -> dict:
     largest netting sets; fail (without retry) if a date did not publish, naming it and why."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from saccr_pipeline.lakehouse.run_log import run_id_of
     from saccr_pipeline.lakehouse.tables import Lakehouse
+    from saccr_pipeline.run_ids import run_id_of
     from saccr_pipeline.steps.pipeline import plan_dates
     from saccr_pipeline.steps.summarise import (
         close_runs,

@@ -230,7 +230,7 @@ def _positive_int(text: str) -> int:
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
-    from saccr_pipeline.steps.job import add_date_arguments, add_job_arguments
+    from saccr_pipeline.arguments import add_date_arguments, add_job_arguments
 
     p = subparsers.add_parser(
         "run", help="the whole pipeline for one date or a range of dates on Spark + Delta (no Airflow)"
@@ -243,8 +243,9 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     """Exit 0 when every date published, 1 when a date failed (each with its reason), 2 when nothing could
     start (no business date, no delivery of any date): those are checked before Spark starts."""
+    from saccr_pipeline.arguments import date_range
     from saccr_pipeline.landing import check_delivery
-    from saccr_pipeline.steps.job import date_range, job_settings, start_job
+    from saccr_pipeline.steps.job import job_settings, start_job
     from saccr_pipeline.steps.pipeline import plan_dates, run_dates
     from saccr_pipeline.steps.summarise import format_largest, format_outcomes
 
@@ -271,7 +272,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
-    from saccr_pipeline.steps.job import add_job_arguments
+    from saccr_pipeline.arguments import add_job_arguments
 
     p = subparsers.add_parser(
         "reproduce",

@@ -97,8 +97,8 @@ def plan_run(first: dt.date, last: dt.date, settings: Settings, token: str | Non
     """A new run of the dates `first`..`last`: a fresh batch token (a rerun or restatement gets its own run
     ids), the lakehouse and landing roots, and the spark-submit options. Fails now, not in a Spark job,
     when the Delta jars or the step entry point are missing."""
-    from saccr_pipeline.lakehouse.run_log import new_token
     from saccr_pipeline.lakehouse.spark import delta_jars, session_conf
+    from saccr_pipeline.run_ids import new_token
 
     if not SUBMIT.is_file():
         raise OrchestrationError(
@@ -124,12 +124,3 @@ def plan_run(first: dt.date, last: dt.date, settings: Settings, token: str | Non
         # and its executors' must have the project installed (same venv path on every worker).
         spark_env={"PYSPARK_PYTHON": python, "PYSPARK_DRIVER_PYTHON": python, "SACCR_ENV": settings.env},
     )
-
-
-def step_arguments(step: str, plan: Mapping[str, object]) -> list[str]:
-    """The arguments of steps/submit.py for `step` of the run `plan` (RunPlan.as_xcom)."""
-    return [
-        step,
-        *("--from", str(plan["first"]), "--to", str(plan["last"]), "--batch", str(plan["token"])),
-        *("--lakehouse", str(plan["lakehouse"]), "--landing", str(plan["landing"])),
-    ]

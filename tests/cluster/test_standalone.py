@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from saccr_pipeline.lakehouse.run_log import published
+from saccr_pipeline.lakehouse.run_log import RunLog
 from saccr_pipeline.lakehouse.tables import Lakehouse, read
 from saccr_pipeline.sample.generate import generate
-from saccr_pipeline.steps.pipeline import run_date
-from support.lakehouse import assert_close, gold, make_job, quiet, write_landing
+from support.lakehouse import assert_close, gold, make_job, run_date, write_landing
 
-pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.spark]
+pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.spark, pytest.mark.system]
 
 AS_OF = dt.date(2026, 11, 20)
 KEYS = {
@@ -33,7 +32,7 @@ def test_cluster_run_equals_local_run(standalone, spark: SparkSession, tmp_path:
     landing = write_landing(tmp_path / "landing", AS_OF, generate(AS_OF, 1500, 40, seed=17))
     on_cluster = tmp_path / "lakehouse-cluster"
     command = [
-        sys.executable, "-m", "saccr_pipeline.steps.pipeline", "--as-of", AS_OF.isoformat(),
+        str(Path(sys.executable).parent / "saccr"), "run", "--as-of", AS_OF.isoformat(),
         "--landing", str(landing), "--lakehouse", str(on_cluster), "--buckets", "7",
         "--master", standalone.master_url,
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
@@ -55,9 +54,9 @@ def test_cluster_run_equals_local_run(standalone, spark: SparkSession, tmp_path:
         assert any("Finished task" in log.read_text(errors="replace") for log in stderr), f"no task on {work}"
 
     local = make_job(spark, tmp_path / "lakehouse-local", landing, buckets=7)
-    run_date(local, AS_OF, progress=quiet)
+    run_date(local, AS_OF)
     cluster_lake = Lakehouse(str(on_cluster))
-    run = published(spark, cluster_lake, AS_OF)
+    run = RunLog(cluster_lake).published(AS_OF)
     assert run is not None
     for table, keys in KEYS.items():
         key = f"gold/{table}"

@@ -34,6 +34,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "SACCR_MAX_REJECTED_SHARE": "max_rejected_share",
     "SACCR_INCOMPLETE_NETTING_SETS": "incomplete_netting_sets",
     "SACCR_DQ_COLUMNAR_CACHE_ROWS": "dq_columnar_cache_rows",
+    "SACCR_DQ_GX_PANDAS_ROWS": "dq_gx_pandas_rows",
     "SACCR_IR_OFFSET": "ir_offset",
     "SACCR_CAP_VM_TREATMENT": "cap_vm_treatment",
     "SACCR_BATCH_DATES": "batch_dates",
@@ -63,6 +64,9 @@ class Settings:
     # Performance only: an extract of at least this many rows is validated from Spark's columnar cache, a
     # smaller one from a local checkpoint (saccr_pipeline.quality.validation._materialised).
     dq_columnar_cache_rows: int = 5_000_000
+    # Performance only: GX validates an extract of fewer rows than this (in a batch) on pandas, a larger one on
+    # Spark; the verdicts are the same (quality.validation.check_agreement).
+    dq_gx_pandas_rows: int = 1_000_000
     # The engine's options (saccr.engine.CalculationOptions): the IR aggregation of CRE52.57(4) (true) or the
     # sum of absolute bucket amounts (false); C in the unmargined cap: basel keeps VM, eu uses NICA only.
     ir_offset: bool = True
@@ -159,6 +163,7 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
         max_rejected_share=share("max_rejected_share"),
         incomplete_netting_sets=policy,
         dq_columnar_cache_rows=positive_int("dq_columnar_cache_rows"),
+        dq_gx_pandas_rows=positive_int("dq_gx_pandas_rows"),
         ir_offset=boolean("ir_offset"),
         cap_vm_treatment=cap,
         batch_dates=positive_int("batch_dates"),

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from saccr_pipeline.config.regimes import REPO_ROOT
 from saccr_pipeline.errors import RunStateError
+from saccr_pipeline.run_ids import date_of_run
 from saccr_pipeline.lakehouse.tables import Lakehouse, delta_log
 
 if TYPE_CHECKING:
@@ -33,35 +34,6 @@ if TYPE_CHECKING:
 
 RUN_LOG = "audit/run_log"
 RUN_STEP = "run"  # the row that closes a run of one date
-
-
-def new_token() -> str:
-    """A unique, sortable batch token: UTC start time and a random suffix."""
-    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-def run_id_of(as_of: dt.date, token: str) -> str:
-    """The run id of `as_of` in the batch `token`."""
-    return f"{as_of:%Y%m%d}-{token}"
-
-
-def new_run_id(as_of: dt.date) -> str:
-    """A unique, sortable run id of one date run alone."""
-    return run_id_of(as_of, new_token())
-
-
-def date_of_run(run_id: str) -> dt.date:
-    """The as-of date a run id names; a clear error for anything that is not a run id."""
-    try:
-        return dt.datetime.strptime(run_id[:8], "%Y%m%d").date()
-    except ValueError as exc:
-        raise RunStateError(f"{run_id!r} is not a run id (YYYYMMDD-<batch>)") from exc
-
-
-def token_of(run_id: str) -> str:
-    """The batch token of a run id."""
-    date_of_run(run_id)
-    return run_id[9:]
 
 
 def code_version() -> str:
@@ -176,13 +148,13 @@ class RunLog:
 
     def rows(self, dates: Iterable[dt.date] | None = None) -> pd.DataFrame:
         """Every row (of `dates` only, when given), ordered by `logged_at`."""
-        partitions = None
+        filters = None
         if dates is not None:
-            days = sorted({d.isoformat() for d in dates})
+            days = sorted(set(dates))
             if not days:
                 return self._empty()
-            partitions = [("as_of_date", "in", days)]
-        frame = delta_log(self.lake, RUN_LOG).to_pandas(partitions=partitions)
+            filters = [("as_of_date", "in", days)]
+        frame = delta_log(self.lake, RUN_LOG).to_pandas(filters=filters)
         return frame.sort_values("logged_at", kind="stable", ignore_index=True)
 
     def _empty(self) -> pd.DataFrame:

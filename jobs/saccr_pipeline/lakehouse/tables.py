@@ -245,6 +245,21 @@ def delta_log(lake: Lakehouse, key: str, version: int | None = None) -> deltalak
     return DeltaTable(lake.uri(key), version=version)
 
 
+def rows_per_date(lake: Lakehouse, key: str, version: int, dates: Iterable[dt.date]) -> dict[dt.date, int]:
+    """Rows of each of `dates` in table `key` at `version`, from the file statistics in the Delta log (no
+    data is read; 0 for a date without rows)."""
+    import pyarrow as pa
+
+    files = pa.table(delta_log(lake, key, version).get_add_actions(flatten=True))
+    days = files.column("partition.as_of_date").to_pylist()
+    counts = dict.fromkeys(dates, 0)
+    for day, rows in zip(days, files.column("num_records").to_pylist(), strict=True):
+        day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+        if day in counts:
+            counts[day] += int(rows)
+    return counts
+
+
 def current_version(lake: Lakehouse, key: str) -> int:
     """The latest version of table `key`; readers pin it, so what they read is recorded and reproducible."""
     return int(delta_log(lake, key).version())

@@ -1,12 +1,14 @@
-"""Great Expectations on Spark: an ephemeral context over the suite files, one validation per extract, docs.
+"""Great Expectations: an ephemeral context over the suite files, one validation per extract, docs.
 
 The context is built in memory from the JSON files (nothing under a `gx/` folder, nothing downloaded), with a
-Spark datasource added without `spark_config` (GX would otherwise stop and restart the pipeline's session,
-losing Delta) and a whole-dataframe batch definition per extract. Results use SUMMARY for the verdict and
-counts, with partial_unexpected_count 0: GX collects no failing values, the failing rows come from the Spark
-predicates (saccr_pipeline.quality.rules). GX runs one small query per metric, so the caller materialises the
-frames handed to it (large ones in Spark's columnar cache, small ones in a local checkpoint; see
-quality._materialised); GX caches nothing itself.
+Spark datasource (added without `spark_config`: GX would otherwise stop and restart the pipeline's session,
+losing Delta) and a pandas datasource, each with one asset per bronze table and a whole-dataframe batch
+definition. GX runs one query per metric: on Spark each is a Spark job (about 0.1 s however small the data),
+so the caller hands GX a pandas frame when the batch is small (settings.dq_gx_pandas_rows) and a materialised
+Spark frame otherwise (quality.validation). The verdicts do not depend on the engine: the Spark predicates
+that quarantine rows must count what GX counts on every run (quality.validation.check_agreement). Results use
+SUMMARY for the verdict and counts, with partial_unexpected_count 0: the failing rows come from the
+predicates.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from saccr_pipeline.errors import DataQualityError
 from saccr_pipeline.quality.rules import Rule, Suite
 
 if TYPE_CHECKING:
+    import pandas as pd
     from great_expectations.data_context import AbstractDataContext
     from pyspark.sql import DataFrame, SparkSession
 
-DATASOURCE = "bronze"
+ENGINES = ("spark", "pandas")
 DOCS_SITE = "saccr_data_docs"
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 
@@ -49,11 +52,13 @@ class GxValidator:
         self.context: AbstractDataContext = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         # Never spark_config (see module doc); persist=False: the caller materialises the frames it passes.
-        source = self.context.data_sources.add_spark(name=DATASOURCE, persist=False)
-        self._definitions = {}
+        sources = {
+            "spark": self.context.data_sources.add_spark(name="bronze (Spark)", persist=False),
+            "pandas": self.context.data_sources.add_pandas(name="bronze (pandas)"),
+        }
+        self._definitions: dict[tuple[str, str], Any] = {}
         self._ids: dict[str, dict[str, int]] = {}
         for extract, suite in suites.items():
-            batch = source.add_dataframe_asset(name=extract).add_batch_definition_whole_dataframe("whole")
             doc = suite.document
             gx_suite = self.context.suites.add(
                 gx.ExpectationSuite(
@@ -64,15 +69,26 @@ class GxValidator:
                 )
             )
             self._ids[extract] = {e.id: i for i, e in enumerate(gx_suite.expectations)}
-            self._definitions[extract] = self.context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{extract}_bronze", data=batch, suite=gx_suite)
-            )
+            for engine, source in sources.items():
+                asset = source.add_dataframe_asset(name=f"bronze.{extract}")  # the table, as GX may name it
+                batch = asset.add_batch_definition_whole_dataframe("batch of dates")
+                self._definitions[(extract, engine)] = self.context.validation_definitions.add(
+                    gx.ValidationDefinition(name=f"{extract} ({engine})", data=batch, suite=gx_suite)
+                )
 
-    def validate(self, extract: str, frame: DataFrame, rules: tuple[Rule, ...]) -> dict[int, GxResult]:
-        """Run the suite of `extract` on `frame`; results keyed by rule index. An expectation GX could not
-        evaluate raises DataQualityError."""
-        run = self._definitions[extract].run(
-            batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT
+    def validate(
+        self, extract: str, frame: DataFrame | pd.DataFrame, rules: tuple[Rule, ...], run_name: str
+    ) -> dict[int, GxResult]:
+        """Run the suite of `extract` on `frame` (Spark or pandas) as the validation run `run_name`; results
+        keyed by rule index. An expectation GX could not evaluate raises DataQualityError."""
+        from great_expectations.core.run_identifier import RunIdentifier
+        from pyspark.sql import DataFrame as SparkFrame
+
+        engine = "spark" if isinstance(frame, SparkFrame) else "pandas"
+        run = self._definitions[(extract, engine)].run(
+            batch_parameters={"dataframe": frame},
+            result_format=RESULT_FORMAT,
+            run_id=RunIdentifier(run_name=run_name),
         )
         by_index: dict[int, GxResult] = {}
         for result in run.results:

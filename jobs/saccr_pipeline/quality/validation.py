@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
 from saccr_pipeline.extracts import FALSE_TEXT, TRUE_TEXT
-from saccr_pipeline.lakehouse.run_log import token_of
 from saccr_pipeline.lakehouse.schemas import DQ_RESULTS_SCHEMA, LOGICAL_TYPES, QUARANTINE_SCHEMA
 from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, dates_predicate, in_list, replace_dates
 from saccr_pipeline.landing import Manifest, manifest_problems
@@ -48,6 +47,7 @@ from saccr_pipeline.quality.rules import (
     typed_columns,
     unexpected,
 )
+from saccr_pipeline.run_ids import token_of
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -69,10 +69,17 @@ class QualityContext:
     max_rejected_share: float = 0.05  # per date and extract; settings.max_rejected_share
     manifests: Mapping[dt.date, Manifest | None] = field(default_factory=dict)
     columnar_cache_rows: int = 5_000_000  # settings.dq_columnar_cache_rows; see _materialised
+    gx_pandas_rows: int = 1_000_000  # settings.dq_gx_pandas_rows: GX on pandas below, on Spark from there
 
     @property
     def dates(self) -> list[dt.date]:
         return sorted(self.run_ids)
+
+    @property
+    def run_name(self) -> str:
+        """The GX validation run: the batch token (one date: its run id)."""
+        first = self.run_ids[self.dates[0]]
+        return first if len(self.run_ids) == 1 else token_of(first)
 
 
 def quality_context(
@@ -85,6 +92,7 @@ def quality_context(
         settings.max_rejected_share,
         dict(manifests),
         settings.dq_columnar_cache_rows,
+        settings.dq_gx_pandas_rows,
     )
 
 
@@ -109,7 +117,7 @@ class QualityOutcome:
     results: DataFrame  # DQ_RESULTS_SCHEMA
     counts: dict[dt.date, dict[str, ExtractCounts]]  # per date, per extract
     problems: dict[dt.date, tuple[str, ...]]  # run-level failures per date (empty: the date goes on)
-    gx: GxValidator
+    gx: GxValidator | None  # None when every date stopped before any rule ran
     seconds: Mapping[str, float]  # per phase: load (materialise bronze), gx, rules (predicates and lookups)
 
     def error(self, as_of: dt.date) -> DataQualityError | None:
@@ -142,14 +150,15 @@ def run_validation(
     ctx: QualityContext,
     metadata: Mapping[str, object],
     data_docs: bool = True,
+    rows_in: Mapping[str, Mapping[dt.date, int]] | None = None,
 ) -> tuple[QualityOutcome, Recorded]:
     """Validate, replace the batch's dq_results and validate-stage quarantine rows (one commit each), and
     publish the GX Data Docs of the batch under `<lakehouse>/data_docs/`. Dates that stop are in
     `outcome.problems`: their audit rows are written too, so a stopped date explains itself."""
-    outcome = validate_bronze(spark, bronze, ctx)
+    outcome = validate_bronze(spark, bronze, ctx, rows_in=rows_in)
     results = write_dq_results(lake, outcome, metadata)
     quarantine = write_quarantine(lake, outcome, metadata)
-    docs = publish_data_docs(spark, outcome, lake.data_docs) if data_docs else None
+    docs = publish_data_docs(spark, outcome, lake.data_docs) if data_docs and outcome.gx else None
     return outcome, Recorded(results.version, quarantine.version, docs)
 
 
@@ -158,21 +167,29 @@ def validate_bronze(
     bronze: Mapping[str, DataFrame],
     ctx: QualityContext,
     suites: Mapping[str, Suite] | None = None,
+    rows_in: Mapping[str, Mapping[dt.date, int]] | None = None,
 ) -> QualityOutcome:
-    """Validate the batch's bronze frames (rows of other dates are ignored); see the module docstring."""
+    """Validate the batch's bronze frames (rows of other dates are ignored); see the module docstring.
+    `rows_in`: each extract's rows per date, when the caller knows them (ingest counted them)."""
     suites = suites or load_suites()
     check_bronze_columns(bronze)
     clock = _Clock()
     frames: dict[str, DataFrame] = {e: dq_frame(bronze[e], e, ctx.dates) for e in EVALUATION_ORDER}
-    rows_in = {e: _rows_per_date(frames[e]) for e in EVALUATION_ORDER}  # Parquet footers only
+    rows_in = rows_in or {e: _rows_per_date(frames[e]) for e in EVALUATION_ORDER}
     problems = {d: _load_problems(d, rows_in, ctx) for d in ctx.dates}
+    if all(problems.values()):  # nothing of the batch can go on: no rule needs to run
+        return _stopped(spark, ctx, problems, clock)
     try:
         for extract, frame in frames.items():
             total = sum(rows_in[extract].values())
             frames[extract] = _materialised(frame, columnar=total >= ctx.columnar_cache_rows)
         clock.lap("load")
         gx = GxValidator({e: suites[e] for e in EVALUATION_ORDER})
-        gx_results = {e: gx.validate(e, frames[e], suites[e].rules) for e in EVALUATION_ORDER}
+        gx_results = {}
+        for e in EVALUATION_ORDER:
+            small = sum(rows_in[e].values()) < ctx.gx_pandas_rows
+            data = frames[e].toPandas() if small else frames[e]
+            gx_results[e] = gx.validate(e, data, suites[e].rules, ctx.run_name)
         clock.lap("gx")
         flagged: dict[str, DataFrame] = {}
         for extract in EVALUATION_ORDER:  # lookups of passed rows read the extracts flagged before
@@ -196,6 +213,23 @@ def validate_bronze(
         counts=counts,
         problems={d: tuple(p) for d, p in problems.items()},
         gx=gx,
+        seconds=clock.seconds,
+    )
+
+
+def _stopped(
+    spark: SparkSession, ctx: QualityContext, problems: Mapping[dt.date, list[str]], clock: _Clock
+) -> QualityOutcome:
+    """The outcome of a batch whose every date stopped before any rule: only the run-level verdicts."""
+    clock.lap("load")
+    return QualityOutcome(
+        ctx=ctx,
+        passed={},
+        quarantine=spark.createDataFrame([], QUARANTINE_SCHEMA),
+        results=_results_frame(spark, ctx, {}, {}, {}, {}, problems),
+        counts={d: {} for d in ctx.dates},
+        problems={d: tuple(p) for d, p in problems.items()},
+        gx=None,
         seconds=clock.seconds,
     )
 
@@ -611,21 +645,6 @@ def _quarantine_frame(findings: DataFrame, ctx: QualityContext) -> DataFrame:
 
 
 # ------------------------------------------------------------------------------------------ outputs
-
-
-def incomplete_netting_sets(quarantine: DataFrame) -> DataFrame:
-    """Netting sets missing at least one quarantined trade (validate stage): netting_set_id,
-    rejected_trade_count. Their EAD would be understated: the compute step holds them back or flags them
-    (settings.incomplete_netting_sets, CalculationOptions.incomplete_netting_sets)."""
-    from pyspark.sql import functions as F
-
-    return (
-        quarantine.where(
-            (F.col("stage") == STAGE) & (F.col("extract") == "trades") & F.col("netting_set_id").isNotNull()
-        )
-        .groupBy("as_of_date", "netting_set_id")
-        .agg(F.countDistinct("source_file", "source_row").alias("rejected_trade_count"))
-    )
 
 
 def write_dq_results(lake: Lakehouse, outcome: QualityOutcome, metadata: Mapping[str, object]) -> Commit:

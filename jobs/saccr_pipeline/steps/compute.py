@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 from saccr.contract import COLLATERAL_COLUMNS, TRADE_COLUMNS, VALUATION_COLUMNS
 from saccr.engine import CalculationOptions
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.lakehouse.run_log import token_of
 from saccr_pipeline.lakehouse.tables import Lakehouse, read_dates
+from saccr_pipeline.run_ids import token_of
 from saccr_pipeline.steps.batch import DateRun, Progress
 from saccr_pipeline.steps.bucket_engine import (
     COLLATERAL,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from saccr.contract import EXTRACTS
 from saccr_pipeline.errors import IngestError
-from saccr_pipeline.lakehouse.tables import read, replace_dates
+from saccr_pipeline.lakehouse.tables import replace_dates, rows_per_date
 from saccr_pipeline.landing import Delivery, ExtractFile, check_delivery
 from saccr_pipeline.steps.batch import DateRun, Progress, commit_metadata, dates_of, going
 
@@ -50,7 +50,7 @@ def run(job: Job, runs: Sequence[DateRun], progress: Progress) -> None:
             dates_of(loading),
             commit_metadata(loading, "ingest"),
         )
-        counts = _rows_per_date(job, extract, commit.version, loading)
+        counts = rows_per_date(job.lake, f"bronze/{extract}", commit.version, dates_of(loading))
         for r in loading:
             r.record.output_versions[f"bronze/{extract}"] = commit.version
             r.record.counts[f"bronze.{extract}"] = counts.get(r.as_of, 0)
@@ -62,12 +62,6 @@ def run(job: Job, runs: Sequence[DateRun], progress: Progress) -> None:
 def _describe(delivery: Delivery, r: DateRun, progress: Progress) -> None:
     parts = ", ".join(f"{e} {r.record.counts[f'bronze.{e}']:,}" for e in EXTRACTS)
     progress(f"  ingest  {r.as_of}: {parts} rows from {delivery.folder}")
-
-
-def _rows_per_date(job: Job, extract: str, version: int, runs: Sequence[DateRun]) -> dict:
-    """Rows written per date (Parquet footers only: no column is read)."""
-    rows = read(job.spark, job.lake, f"bronze/{extract}", version, dates_of(runs))
-    return {row["as_of_date"]: row["count"] for row in rows.groupBy("as_of_date").count().collect()}
 
 
 def landing_rows(spark: SparkSession, files: Sequence[ExtractFile], extract: str) -> DataFrame:

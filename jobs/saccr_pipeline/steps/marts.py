@@ -92,6 +92,17 @@ def ead_parts(ns: DataFrame) -> DataFrame:
     return ns.withColumn("ead_rc", F.col("ead") * share).withColumn("ead_pfe", F.col("ead") - F.col("ead_rc"))
 
 
+def amount_sum(column: str) -> Column:
+    """The sum of an amount column in one fixed order (ascending), so a total does not depend on how Spark
+    partitioned the rows (a date run alone or in a batch of dates gives the same bits); null for no values,
+    as `sum`."""
+    from pyspark.sql import functions as F
+
+    ordered = F.array_sort(F.collect_list(column))
+    total = F.aggregate(ordered, F.lit(0.0).cast("double"), lambda acc, x: acc + x)
+    return F.when(F.count(column) > 0, total).alias(column)
+
+
 def _totals() -> list[Column]:
     from pyspark.sql import functions as F
 
@@ -99,7 +110,7 @@ def _totals() -> list[Column]:
         F.count("*").alias("netting_set_count"),
         F.sum((~F.col("complete")).cast("long")).alias("incomplete_netting_set_count"),
         F.sum("trade_count").alias("trade_count"),
-        *[F.sum(c).alias(c) for c in ("v", "c", "rc", "pfe", "addon_aggregate", "ead")],
+        *[amount_sum(c) for c in ("v", "c", "rc", "pfe", "addon_aggregate", "ead")],
     ]
 
 
@@ -124,8 +135,8 @@ def asset_class_mart(hs: DataFrame) -> DataFrame:
         F.countDistinct("netting_set_id").alias("netting_set_count"),
         F.count("*").alias("hedging_set_count"),
         F.sum("trade_count").alias("trade_count"),
-        F.sum("addon").alias("addon"),
-        F.sum("addon_unmargined").alias("addon_unmargined"),
+        amount_sum("addon"),
+        amount_sum("addon_unmargined"),
     )
 
 

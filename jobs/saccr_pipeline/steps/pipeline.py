@@ -21,7 +21,7 @@ import pandas as pd
 from saccr.errors import SaccrError
 from saccr_pipeline.config.business_calendar import load_calendar
 from saccr_pipeline.errors import UsageError
-from saccr_pipeline.lakehouse.run_log import run_id_of
+from saccr_pipeline.run_ids import run_id_of
 from saccr_pipeline.steps.batch import Progress
 from saccr_pipeline.steps.job import Job
 from saccr_pipeline.steps.registry import STEP_NAMES, STEPS

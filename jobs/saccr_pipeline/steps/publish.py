@@ -16,8 +16,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from saccr.contract import REJECTED_COLUMNS
-from saccr_pipeline.lakehouse.run_log import token_of
-from saccr_pipeline.lakehouse.tables import GOLD_RESULTS, in_list, remove_path, replace_dates, table_specs
+from saccr_pipeline.lakehouse.tables import (
+    GOLD_RESULTS,
+    in_list,
+    remove_path,
+    replace_dates,
+    rows_per_date,
+    table_specs,
+)
+from saccr_pipeline.run_ids import token_of
 from saccr_pipeline.steps.batch import DateRun, Progress, commit_metadata, dates_of, run_ids
 from saccr_pipeline.steps.compute import staged, staging_path
 
@@ -54,14 +61,16 @@ def run(job: Job, runs: Sequence[DateRun], progress: Progress) -> None:
         commits[f"gold/{table}"] = replace_dates(
             gold_rows(rows, table, run_id), job.lake, f"gold/{table}", days, meta
         )
-    per_day = rows.groupBy("as_of_date", "record").count().collect()
-    counts = {(r["as_of_date"], r["record"]): r["count"] for r in per_day}
+    counts = {
+        table: rows_per_date(job.lake, f"gold/{table}", commits[f"gold/{table}"].version, days)
+        for table in GOLD_RESULTS
+    }
     for r in runs:
         r.record.input_versions |= r.before["compute"].input_versions
         r.record.output_versions |= {key: c.version for key, c in commits.items()}
-        r.record.counts["quarantine.compute"] = counts.get((r.as_of, "rejected"), 0)
-        for table, record in RECORD_OF_TABLE.items():
-            r.record.counts[f"gold.{table}"] = counts.get((r.as_of, record), 0)
+        r.record.counts["quarantine.compute"] = r.before["compute"].counts.get("compute.rejected", 0)
+        for table in GOLD_RESULTS:
+            r.record.counts[f"gold.{table}"] = counts[table][r.as_of]
     for day in days:
         remove_path(job.spark, f"{staging_path(job.lake, token)}/as_of_date={day.isoformat()}")
     progress(f"  publish {len(runs)} date(s): " + ", ".join(f"{k} v{c.version}" for k, c in commits.items()))

@@ -13,7 +13,8 @@ import time
 from collections.abc import Sequence
 
 from saccr.errors import SaccrError
-from saccr_pipeline.lakehouse.run_log import StepRecord, run_id_of
+from saccr_pipeline.lakehouse.run_log import StepRecord
+from saccr_pipeline.run_ids import run_id_of
 from saccr_pipeline.steps.batch import DateRun, Progress
 from saccr_pipeline.steps.job import Job
 from saccr_pipeline.steps.registry import Step

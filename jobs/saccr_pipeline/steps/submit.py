@@ -21,7 +21,8 @@ from collections.abc import Sequence  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from saccr_pipeline.steps.job import add_date_arguments, add_job_arguments, date_range, start_job
+    from saccr_pipeline.arguments import add_date_arguments, add_job_arguments, date_range
+    from saccr_pipeline.steps.job import start_job
     from saccr_pipeline.steps.pipeline import plan_dates
     from saccr_pipeline.steps.registry import STEP_NAMES, step_named
     from saccr_pipeline.steps.runner import run_step

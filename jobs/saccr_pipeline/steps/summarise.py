@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from saccr_pipeline.lakehouse.run_log import RUN_STEP, RunContext, RunLog, StepRecord, date_of_run
+from saccr_pipeline.lakehouse.run_log import RUN_STEP, RunContext, RunLog, StepRecord
 from saccr_pipeline.lakehouse.tables import Lakehouse, delta_log
+from saccr_pipeline.run_ids import date_of_run
 
 LARGEST_COLUMNS = (
     "netting_set_id",
@@ -106,10 +107,9 @@ def largest_netting_sets(lake: Lakehouse, as_of: dt.date, top: int = 10) -> pd.D
         return pd.DataFrame(columns=list(LARGEST_COLUMNS))
     key = "gold/saccr_netting_set"
     rows = delta_log(lake, key, run.versions[key]).to_pandas(
-        partitions=[("as_of_date", "=", as_of.isoformat())],
-        columns=list(LARGEST_COLUMNS) + ["run_id"],
+        columns=list(LARGEST_COLUMNS),
+        filters=[("as_of_date", "=", as_of), ("run_id", "=", run.run_id)],
     )
-    rows = rows[rows["run_id"] == run.run_id]
     return rows.nlargest(top, "ead")[list(LARGEST_COLUMNS)].reset_index(drop=True)
 
 

@@ -38,8 +38,9 @@ def run(job: Job, runs: Sequence[DateRun], progress: Progress, data_docs: bool =
     }
     manifests = {r.as_of: read_manifest(job.settings.landing_root, r.as_of) for r in runs}
     ctx = quality_context(job.settings, {r.as_of: r.run_id for r in runs}, manifests)
+    rows_in = {e: {r.as_of: r.before["ingest"].counts[f"bronze.{e}"] for r in runs} for e in EXTRACTS}
     outcome, recorded = run_validation(
-        job.spark, job.lake, bronze, ctx, commit_metadata(runs, "validate"), data_docs=data_docs
+        job.spark, job.lake, bronze, ctx, commit_metadata(runs, "validate"), data_docs, rows_in
     )
     for r in runs:
         _record(r, outcome, recorded)

@@ -1,4 +1,5 @@
-"""saccr_pipeline.orchestration: what the DAGs ask of the pipeline, as plain functions (no Airflow here)."""
+"""What the DAGs ask of the pipeline, as plain functions (no Airflow here): the business calendar, the landing
+check of the sensor, the plan of a run, which failures not to retry (saccr_pipeline.orchestration)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from pathlib import Path
 import pytest
 
 from saccr_pipeline import orchestration
+from saccr_pipeline.config.business_calendar import BusinessCalendar, load_calendar
 from saccr_pipeline.config.settings import load_settings
-from saccr_pipeline.errors import OrchestrationError
-from saccr_pipeline.orchestration import BusinessCalendar
+from saccr_pipeline.errors import OrchestrationError, UsageError
+from saccr_pipeline.landing import find_extracts
+from saccr_pipeline.steps.pipeline import plan_dates
 
 D = dt.date
 
 
 @pytest.fixture(scope="module")
 def calendar() -> BusinessCalendar:
-    return orchestration.load_calendar()
+    return load_calendar()
 
 
 @pytest.mark.parametrize(
@@ -48,6 +51,16 @@ def test_business_days_of_a_backfill_range(calendar: BusinessCalendar) -> None:
     ]  # fmt: skip
 
 
+def test_plan_dates_lists_the_business_dates_and_why_the_others_are_skipped() -> None:
+    plan = plan_dates(D(2026, 12, 24), D(2026, 12, 28))
+    assert plan.dates == (D(2026, 12, 24), D(2026, 12, 28))
+    assert plan.skipped == {
+        D(2026, 12, 25): "Christmas Day (TARGET2)", D(2026, 12, 26): "Saturday", D(2026, 12, 27): "Sunday",
+    }  # fmt: skip
+    with pytest.raises(UsageError, match="no business date from 2026-11-21 to 2026-11-22"):
+        plan_dates(D(2026, 11, 21), D(2026, 11, 22))
+
+
 def test_a_year_the_calendar_does_not_cover_fails_clearly(calendar: BusinessCalendar) -> None:
     with pytest.raises(
         OrchestrationError, match="covers 2024-2028, not 2029-01-02.*add the holidays of 2029"
@@ -70,7 +83,7 @@ def test_a_malformed_calendar_is_refused(tmp_path: Path, text: str, message: str
     path = tmp_path / "holidays.toml"
     path.write_text(text)
     with pytest.raises(OrchestrationError, match=message):
-        orchestration.load_calendar(path)
+        load_calendar(path)
 
 
 def test_business_date_comes_from_the_param_else_the_data_interval_start() -> None:
@@ -89,13 +102,13 @@ def test_business_date_of_a_run_without_logical_date_needs_the_param() -> None:
         orchestration.business_date("18/11/2026", None, "Europe/London")
 
 
-def test_check_landing_names_missing_and_ambiguous_extracts(tmp_path: Path) -> None:
+def test_find_extracts_names_missing_and_ambiguous_extracts(tmp_path: Path) -> None:
     folder = tmp_path / "2026-11-20"
     folder.mkdir()
     (folder / "trades.csv").write_text("x")
     (folder / "collateral.parquet").write_text("x")
     (folder / "collateral.csv").write_text("x")
-    check = orchestration.check_landing(str(tmp_path), D(2026, 11, 20))
+    check = find_extracts(str(tmp_path), D(2026, 11, 20))
     assert not check.complete
     assert check.found == {"trades": f"{folder}/trades.csv"}
     assert check.missing == ("valuations", "market_data")
@@ -107,41 +120,36 @@ def test_check_landing_names_missing_and_ambiguous_extracts(tmp_path: Path) -> N
     )
 
 
-def test_check_landing_accepts_file_uris(tmp_path: Path) -> None:
+def test_find_extracts_accepts_file_uris(tmp_path: Path) -> None:
     folder = tmp_path / "2026-11-20"
     folder.mkdir()
     for name in ("trades.csv", "valuations.parquet", "collateral.csv", "market_data.pq"):
         (folder / name).write_text("x")
-    check = orchestration.check_landing(f"file://{tmp_path}", D(2026, 11, 20))
+    check = find_extracts(f"file://{tmp_path}", D(2026, 11, 20))
     assert check.complete, check.describe()
 
 
-def test_plan_run_gives_every_step_the_same_date_run_id_and_spark_options(monkeypatch, tmp_path) -> None:
+def test_plan_run_gives_every_step_the_same_dates_token_and_spark_options(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("SACCR_LAKEHOUSE", str(tmp_path / "lake"))
     settings = load_settings("ci")
-    plan = orchestration.plan_run(D(2026, 11, 20), settings)
-    assert plan.run_id.startswith("20261120-")
+    plan = orchestration.plan_run(D(2026, 11, 16), D(2026, 11, 20), settings)
     assert plan.lakehouse == str(tmp_path / "lake")
     jars = plan.jars.split(",")
     assert any(Path(j).name.startswith("delta-spark_") for j in jars) and all(Path(j).is_file() for j in jars)
     assert plan.spark_conf["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
     assert plan.spark_conf["spark.sql.shuffle.partitions"] == str(settings.shuffle_partitions)
     assert Path(plan.spark_env["PYSPARK_PYTHON"]).is_file() and plan.spark_env["SACCR_ENV"] == "ci"
-    assert plan.as_xcom()["as_of"] == "2026-11-20"
-    assert orchestration.plan_run(D(2026, 11, 20), settings).run_id != plan.run_id  # a rerun is a new run
-
-
-def test_step_application_is_the_module_file_of_the_step() -> None:
-    assert orchestration.step_application("validate").endswith("saccr_pipeline/validate.py")
-    with pytest.raises(OrchestrationError, match="unknown pipeline step 'report'"):
-        orchestration.step_application("report")
+    xcom = plan.as_xcom()
+    assert (xcom["first"], xcom["last"], xcom["token"]) == ("2026-11-16", "2026-11-20", plan.token)
+    assert orchestration.plan_run(D(2026, 11, 20), D(2026, 11, 20), settings).token != plan.token  # a new run
+    assert orchestration.SUBMIT.is_file() and orchestration.SUBMIT.name == "submit.py"
 
 
 @pytest.mark.parametrize(
     ("output", "error"),
     [
         (
-            "raise LakehouseError(\nsaccr_pipeline.lakehouse.tables.LakehouseError: table bronze/trades exists",
+            "raise LakehouseError(\nsaccr_pipeline.errors.LakehouseError: table bronze/trades exists",
             "LakehouseError",
         ),
         ("saccr.errors.InputError: collateral has no rows\n26/11/21 INFO SparkContext: stop()", "InputError"),

@@ -1,9 +1,9 @@
-"""saccr_daily end to end with `dag.test()` on generated data: three consecutive business dates run in date
-order (what `airflow backfill create --max-active-runs 1` does), then a restatement of the middle date with a
+"""Both DAGs end to end with `dag.test()` on generated data: saccr_backfill publishes three consecutive business
+dates in one run (each step one spark-submit for the range), then saccr_daily restates the middle date with a
 corrected extract. Every Spark step goes through SparkSubmitOperator and the `spark_saccr` connection
 (local[2]); the gold tables are read back with Delta and checked against the engine run directly.
 
-Slow: each DAG run is eight spark-submits (about 3 minutes on 2 idle cores).
+System tier (slow): each DAG run is five spark-submits.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ import pandas as pd
 import pendulum
 import pytest
 
+from saccr_pipeline.lakehouse.run_log import RunLog
+from saccr_pipeline.lakehouse.tables import read
+from saccr_pipeline.run_ids import date_of_run
 from support.lakehouse import assert_close, engine_on_files, gold, make_job, table
 
-pytestmark = [pytest.mark.dags, pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.dags, pytest.mark.spark, pytest.mark.slow, pytest.mark.system]
 
 DATES = (dt.date(2026, 11, 17), dt.date(2026, 11, 18), dt.date(2026, 11, 19))  # Tuesday to Thursday
 RESTATED = DATES[1]
-LONDON = "Europe/London"
 # Short-lived driver JVMs: C1-only JIT and the serial collector start several seconds faster per step.
 SPARK_DEFAULTS = (
     "spark.driver.extraJavaOptions -XX:TieredStopAtLevel=1 -XX:+UseSerialGC\n"
@@ -36,8 +38,8 @@ SPARK_DEFAULTS = (
 class Runs:
     landing: Path
     lakehouse: Path
-    task_states: dict[str, dict[str, str]]  # per DagRun (business date; "restatement"): task -> state
-    before_restatement: dict[str, pd.DataFrame]  # gold/saccr_netting_set of every date, before
+    task_states: dict[str, dict[str, str]]  # per DagRun ("backfill", "restatement"): task -> state
+    before_restatement: pd.DataFrame  # gold/saccr_netting_set of every date, before
     corrected_netting_set: str
 
 
@@ -47,18 +49,12 @@ def states(dag_run) -> dict[str, str]:
     }
 
 
-def fresh_dag():
+def fresh_dag(dag_id: str):
     """The DAG parsed anew for each run: dag.test() runs the tasks on the DAG's own objects, and a run's conf
     stays in their params (a scheduler parses the file for every task)."""
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).get_dag("saccr_daily")
-
-
-def scheduled_logical_date(as_of: dt.date) -> pendulum.DateTime:
-    """The logical date whose manual data interval starts on `as_of` 06:00 (it ends the next weekday)."""
-    following = as_of + dt.timedelta(days=3 if as_of.weekday() == 4 else 1)
-    return pendulum.datetime(following.year, following.month, following.day, 6, tz=LONDON)
+    return DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).get_dag(dag_id)
 
 
 def all_netting_sets(spark, lakehouse: Path) -> pd.DataFrame:
@@ -69,10 +65,7 @@ def all_netting_sets(spark, lakehouse: Path) -> pd.DataFrame:
 
 def published_mart(spark, job, name: str, as_of: dt.date) -> pd.DataFrame:
     """The rows of gold/<mart> for `as_of` at the version the date's latest `marts` step recorded."""
-    from saccr_pipeline.lakehouse.run_log import published
-    from saccr_pipeline.lakehouse.tables import read
-
-    run = published(spark, job.lake, as_of, step="marts")
+    run = RunLog(job.lake).published(as_of, step="marts")
     assert run is not None, f"no marts published for {as_of}"
     return read(spark, job.lake, f"gold/{name}", run.versions[f"gold/{name}"], as_of).toPandas()
 
@@ -89,7 +82,7 @@ def correct_one_trade(landing: Path, as_of: dt.date) -> str:
 
 @pytest.fixture(scope="module")
 def runs(spark, tmp_path_factory: pytest.TempPathFactory, sample_extracts) -> Runs:
-    root = tmp_path_factory.mktemp("saccr-daily")
+    root = tmp_path_factory.mktemp("saccr-dags")
     landing, lakehouse, spark_conf = root / "landing", root / "lakehouse", root / "spark-conf"
     spark_conf.mkdir()
     (spark_conf / "spark-defaults.conf").write_text(SPARK_DEFAULTS)
@@ -101,37 +94,43 @@ def runs(spark, tmp_path_factory: pytest.TempPathFactory, sample_extracts) -> Ru
         assert tuple(sample_extracts(landing, DATES[0], len(DATES))) == DATES
 
         task_states = {}
-        for day in DATES:
-            dag_run = fresh_dag().test(logical_date=scheduled_logical_date(day))
-            task_states[day.isoformat()] = states(dag_run)
+        backfill = fresh_dag("saccr_backfill").test(
+            logical_date=pendulum.now("UTC"),
+            run_conf={"from_date": DATES[0].isoformat(), "to_date": DATES[-1].isoformat()},
+        )
+        task_states["backfill"] = states(backfill)
         before = all_netting_sets(spark, lakehouse)
         corrected = correct_one_trade(landing, RESTATED)
         # A manual run as `airflow dags trigger -c '{"as_of_date": ...}'` makes it. Its logical date is "now":
         # dag.test(logical_date=None) would clear the task instances of every earlier run in the database.
-        restatement = fresh_dag().test(
+        restatement = fresh_dag("saccr_daily").test(
             logical_date=pendulum.now("UTC"), run_conf={"as_of_date": RESTATED.isoformat()}
         )
         task_states["restatement"] = states(restatement)
     return Runs(landing, lakehouse, task_states, before, corrected)
 
 
-def test_each_business_date_runs_every_task(runs: Runs) -> None:
-    assert list(runs.task_states) == [*(day.isoformat() for day in DATES), "restatement"]
+def test_each_dag_runs_every_task(runs: Runs) -> None:
+    assert list(runs.task_states) == ["backfill", "restatement"]
     for run, states_of_run in runs.task_states.items():
         assert set(states_of_run.values()) == {"success"}, (run, states_of_run)
-        assert len(states_of_run) == 12, states_of_run  # the run and its 11 tasks
+    assert len(runs.task_states["backfill"]) == 1 + 7  # plan, five steps, summary
+    assert len(runs.task_states["restatement"]) == 1 + 8  # and the sensor
 
 
 def test_one_partition_per_business_date_each_from_its_own_run(spark, runs: Runs) -> None:
-    from saccr_pipeline.lakehouse.run_log import published
-
     job = make_job(spark, runs.lakehouse, runs.landing)
+    run_log = RunLog(job.lake)
     netting_sets = all_netting_sets(spark, runs.lakehouse)
     assert sorted(netting_sets["as_of_date"].unique()) == list(DATES)
+    tokens = set()
     for day in DATES:
         rows = netting_sets[netting_sets["as_of_date"] == day]
         assert rows["run_id"].nunique() == 1
-        assert rows["run_id"].iloc[0] == published(spark, job.lake, day).run_id
+        run_id = rows["run_id"].iloc[0]
+        assert run_id == run_log.published(day).run_id and date_of_run(run_id) == day
+        tokens.add(run_id[9:])
+    assert len(tokens) == 2  # the backfill's token for two dates, the restatement's for the third
     run_rows = table(job, "audit/run_log")
     closed = run_rows[(run_rows["step"] == "run") & (run_rows["status"] == "success")]
     assert sorted(pd.to_datetime(closed["as_of_date"]).dt.date) == sorted([*DATES, RESTATED])
@@ -166,9 +165,6 @@ def test_day_over_day_movement_compares_with_the_previous_business_date(spark, r
 
 
 def test_a_restatement_replaces_only_its_date_and_keeps_the_earlier_run(spark, runs: Runs) -> None:
-    from saccr_pipeline.lakehouse.run_log import run_steps
-    from saccr_pipeline.lakehouse.tables import read
-
     job = make_job(spark, runs.lakehouse, runs.landing)
     before = runs.before_restatement.set_index(["as_of_date", "netting_set_id"]).sort_index()
     after = all_netting_sets(spark, runs.lakehouse).set_index(["as_of_date", "netting_set_id"]).sort_index()
@@ -185,9 +181,9 @@ def test_a_restatement_replaces_only_its_date_and_keeps_the_earlier_run(spark, r
     assert list(changed) == [runs.corrected_netting_set]  # only the corrected netting set moved
 
     # The earlier run stays reachable: its run_log rows name the gold version it published (time travel).
-    earlier = run_steps(spark, job.lake, old_run[0])["publish"]
+    earlier = RunLog(job.lake).run_steps(old_run[0])["publish"]
     key = "gold/saccr_netting_set"
-    restored = read(spark, job.lake, key, earlier["output_versions"][key], RESTATED).toPandas()
+    restored = read(spark, job.lake, key, earlier.output_versions[key], RESTATED).toPandas()
     assert set(restored["run_id"]) == {old_run[0]}
     assert_close(
         restored,
