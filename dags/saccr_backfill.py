@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
-from saccr_tasks import DEFAULT_ARGS, spark_step, summarise_run
 
 from saccr_pipeline import orchestration  # standard library and the settings loader only: cheap to parse
+from saccr_pipeline.dag_tasks import DEFAULT_ARGS, spark_step, summarise_run
 from saccr_pipeline.steps.registry import STEP_NAMES
 
 MARTS = Asset(name="saccr_marts")
@@ -62,7 +62,8 @@ def saccr_backfill() -> None:
         dates = plan_dates(first, last)
         plan = orchestration.plan_run(first, last, load_settings())
         print(
-            f"{len(dates.dates)} business date(s) {first}..{last}, token {plan.token}, lakehouse {plan.lakehouse}"
+            f"{len(dates.dates)} business date(s) {first}..{last}, token {plan.token}, "
+            f"lakehouse {plan.lakehouse}"
         )
         for day, reason in dates.skipped.items():
             print(f"  skip {day}: {reason}")

@@ -43,9 +43,9 @@ import datetime as dt
 
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
-from saccr_tasks import DEFAULT_ARGS, spark_step, summarise_run
 
 from saccr_pipeline import orchestration  # standard library and the settings loader only: cheap to parse
+from saccr_pipeline.dag_tasks import DEFAULT_ARGS, spark_step, summarise_run
 from saccr_pipeline.steps.registry import STEP_NAMES
 
 BUSINESS_TIMEZONE = "Europe/London"

@@ -7,9 +7,9 @@ run log.
     .venv/bin/python scripts/bench_pipeline.py dag --trades 20000 --netting-sets 400 [--runs 1]
 
 - `single`: one business date through `saccr run --as-of D`.
-- `range`: `--dates` consecutive business dates (`saccr generate --days`) through `saccr run --from --to`, and,
-  in the same benchmark run, the first of them alone through `saccr run --as-of` (interleaved when --runs > 1):
-  the range's time over one date's is the figure the pipeline issue asks for.
+- `range`: `--dates` consecutive business dates (`saccr generate --days`) through `saccr run --from --to`,
+  and, in the same benchmark run, the first of them alone through `saccr run --as-of` (interleaved when
+  --runs > 1): the range's time over one date's is the figure the pipeline issue asks for.
 - `dag`: one date through `airflow dags test saccr_daily` (a throw-away AIRFLOW_HOME, migrated before timing),
   every step a spark-submit as in production.
 

@@ -1,6 +1,6 @@
-"""The command-line options every pipeline entry point shares (`saccr run`, `saccr reproduce`, steps/submit.py):
-which dates and run ids, where (lakehouse, landing), and Spark settings. Standard library only: building a
-parser starts nothing."""
+"""The command-line options every pipeline entry point shares (`saccr run`, `saccr reproduce`,
+steps/submit.py): which dates and run ids, where (lakehouse, landing), and Spark settings. Standard library
+only: building a parser starts nothing."""
 
 from __future__ import annotations
 

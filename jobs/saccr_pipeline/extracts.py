@@ -1,4 +1,4 @@
-"""Read and write the four extracts (DESIGN.md, "Extract contract"), CSV or Parquet by file suffix.
+"""Read and write the four extracts (README, "Extract contract"), CSV or Parquet by file suffix.
 
 A file-level problem (missing or unreadable file, unknown suffix, missing or unexpected column, no rows)
 raises :class:`ExtractError` naming the file and column. A row-level problem (a value that is not a

@@ -8,9 +8,9 @@ sensor and the ingest step alike.
 
 :func:`find_extracts` says which extracts of a date are there (the Airflow sensor waits on it);
 :func:`check_delivery` checks every extract of a delivery before any is loaded: there once, not empty,
-readable, exactly the contract's columns (a wrong delimiter shows as one unknown column), at least one row. All
-problems come in one :class:`~saccr_pipeline.errors.IngestError`. Local folders and file:// are read directly;
-other URIs (s3a://, abfss://) through fsspec, whose driver for the scheme must be installed.
+readable, exactly the contract's columns (a wrong delimiter shows as one unknown column), at least one row.
+All problems come in one :class:`~saccr_pipeline.errors.IngestError`. Local folders and file:// are read
+directly; other URIs (s3a://, abfss://) through fsspec, whose driver for the scheme must be installed.
 """
 
 from __future__ import annotations

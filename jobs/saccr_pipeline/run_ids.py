@@ -1,5 +1,5 @@
-"""Run ids: `<yyyymmdd of the as-of date>-<batch token>`. The runs of one batch (a range of dates run together)
-share the token; a run id alone names its date. Standard library only."""
+"""Run ids: `<yyyymmdd of the as-of date>-<batch token>`. The runs of one batch (a range of dates run
+together) share the token; a run id alone names its date. Standard library only."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 (each step once for the range): every date equals that date run alone, in order (`--as-of`), on every gold
 column; gold equals the engine run directly on the same extracts; results do not depend on the bucket count
 or the input order; a date whose extracts are missing fails with its message while the others publish, and
-the next date's movement is taken against the last date published before it."""
+the next date's movement is taken against the last date published before it. Then, on the same lakehouses and
+in this order: the missing date delivered late through the command line, a rerun that replaces its date
+exactly, and a run reproduced from its run_log versions after its inputs were redelivered."""
 
 from __future__ import annotations
 
@@ -16,14 +18,25 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from saccr_pipeline.cli import main as saccr
 from saccr_pipeline.lakehouse.tables import GOLD_RESULTS, MARTS
 from saccr_pipeline.run_ids import run_id_of
-from saccr_pipeline.sample.generate import generate_series
+from saccr_pipeline.sample.generate import generate, generate_series
 from saccr_pipeline.steps.bucket_engine import RECORDS
 from saccr_pipeline.steps.compute import INPUTS, engine_inputs, engine_results
 from saccr_pipeline.steps.job import Job
 from saccr_pipeline.steps.pipeline import RangeSummary, run_dates
-from support.lakehouse import assert_close, engine_on_files, gold, make_job, quiet, write_landing
+from saccr_pipeline.steps.reproduce import differences, reproduce
+from support.lakehouse import (
+    assert_close,
+    engine_on_files,
+    gold,
+    make_job,
+    quiet,
+    run_date,
+    table,
+    write_landing,
+)
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -46,10 +59,11 @@ RUN_IDS = ("run_id", "previous_run_id")
 
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """1,200 generated trades in 30 netting sets a date, as CSV; no valuations on MISSING."""
+    """1,200 generated trades in 30 netting sets a date, as CSV (Tuesday's as Parquet: both delivery
+    formats); no valuations on MISSING."""
     root = tmp_path_factory.mktemp("landing")
     for day, frames in generate_series(FIRST, len(DATES), 1200, 30, seed=21):
-        write_landing(root, day, frames)
+        write_landing(root, day, frames, fmt="parquet" if day == DATES[1] else "csv")
     (root / MISSING.isoformat() / "valuations.csv").unlink()
     return root
 
@@ -208,13 +222,65 @@ def test_marts_add_up_and_the_movement_skips_the_missing_date(job: Job, run: Ran
         assert np.allclose(movement["ead_change_rc"] + movement["ead_change_pfe"], movement["ead_change"])
 
 
-def test_the_missing_date_runs_alone_once_delivered(job: Job, run: RangeSummary, landing: Path) -> None:
-    """Its valuations arrive: the date publishes against Tuesday; Thursday keeps what it was published with."""
+def test_the_missing_date_delivered_late_through_the_command_line(
+    job: Job, run: RangeSummary, landing: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its valuations arrive and it is run with the Friday, which has no delivery at all: the command exits 1
+    naming Friday; Wednesday publishes against Tuesday; Thursday keeps what it was published with."""
     thursday = job.run_log.published(DATES[3], step="marts")
     frames = dict(generate_series(FIRST, len(DATES), 1200, 30, seed=21))[MISSING]
     write_landing(landing, MISSING, {"valuations": frames["valuations"]})
-    summary = run_dates(job, [MISSING], "late", progress=quiet)
-    assert [o.status for o in summary.outcomes] == ["success"]
+    friday = DATES[3] + dt.timedelta(days=1)
+    argv = ["run", "--from", MISSING.isoformat(), "--to", friday.isoformat(), "--landing", str(landing)]
+    capsys.readouterr()
+    assert saccr([*argv, "--lakehouse", job.lake.root, "--buckets", "7"]) == 1
+    printed = capsys.readouterr().out
+    assert f"{friday}  {friday:%Y%m%d}-" in printed and "missing trades.csv" in printed
+    assert "1 of 2 date(s) published, 1 failed" in printed
     movement = _published(job, "mart_ead_movement", MISSING)
     assert set(pd.to_datetime(movement["previous_as_of_date"].dropna()).dt.date) == {DATES[1]}
     assert job.run_log.published(DATES[3], step="marts") == thursday
+
+
+def test_a_rerun_replaces_its_date_exactly(alone: Job) -> None:
+    """Every layer holds the date once, with the same numbers, under the new run id."""
+    before = {name: gold(alone, name, FIRST) for name in GOLD_RESULTS}
+    bronze_rows = len(table(alone, "bronze/trades", FIRST))
+    again = run_date(alone, FIRST)
+    assert (
+        len(table(alone, "bronze/trades", FIRST)) == bronze_rows == len(table(alone, "silver/trades", FIRST))
+    )
+    for name in GOLD_RESULTS:
+        now = gold(alone, name, FIRST)
+        assert set(now["run_id"]) == {again} and len(now) == len(before[name])
+        assert_close(now.drop(columns="run_id"), before[name].drop(columns="run_id"), KEYS[name], 0.0, name)
+        assert set(table(alone, f"gold/{name}", FIRST)["run_id"]) == {again}
+
+
+def test_a_run_reproduces_after_its_inputs_were_redelivered(alone: Job, landing: Path) -> None:
+    """The date's extracts are redelivered with other numbers and rerun: gold changes, yet the earlier run
+    reproduces from the input versions it recorded (Delta time travel)."""
+    earlier = alone.run_log.published(FIRST).run_id
+    before = gold(alone, "saccr_netting_set", FIRST).set_index("netting_set_id")["ead"]
+    write_landing(landing, FIRST, generate(FIRST, 1200, 30, seed=6))
+    changed = run_date(alone, FIRST)
+    now = gold(alone, "saccr_netting_set", FIRST).set_index("netting_set_id")["ead"]
+    assert not np.allclose(now.reindex(before.index), before)
+    result = reproduce(alone, earlier)
+    assert result.identical, result.rows_different
+    assert result.rows_compared["saccr_netting_set"] == len(before)
+    assert saccr(["reproduce", changed, "--lakehouse", alone.lake.root]) == 0
+
+
+def test_differences_name_missing_rows_and_changed_values(spark: SparkSession) -> None:
+    schema = "netting_set_id string, ead double, mpor_rule string"
+    published_rows = spark.createDataFrame([("A", 100.0, "x"), ("B", 200.0, "y"), ("C", 1.0, None)], schema)
+    reproduced = spark.createDataFrame(
+        [("A", 100.0 * (1 + 1e-12), "x"), ("B", 200.1, "y"), ("D", 1.0, None)], schema
+    )
+    found = differences(published_rows, reproduced, ["netting_set_id"], rtol=1e-9).toPandas()
+    by_key = found.set_index("netting_set_id")
+    assert sorted(by_key.index) == ["B", "C", "D"]
+    assert list(by_key.loc["B", "columns"]) == ["ead"]
+    assert by_key.loc["C", "difference"] == "missing in reproduction"
+    assert by_key.loc["D", "difference"] == "missing in published"

@@ -43,7 +43,7 @@ def make_job(
 
 
 def run_date(job: Job, as_of: dt.date) -> str:
-    """Run every step for `as_of` alone (as `saccr run --as-of` does) and return its run id; it must publish."""
+    """Run every step for `as_of` alone (as `saccr run --as-of` does); return its run id. It must publish."""
     from saccr_pipeline.run_ids import new_token
     from saccr_pipeline.steps.pipeline import run_dates
 

@@ -57,15 +57,15 @@ class Settings:
     regime: str
     bucket_count: int
     shuffle_partitions: int
-    # Data quality (saccr_pipeline.quality.validation): the share of an extract's rows that may be quarantined before the
+    # Data quality (quality.validation): the share of an extract's rows that may be quarantined before the
     # date stops, and what compute does with a netting set missing a quarantined trade (hold | flag).
     max_rejected_share: float = 0.05
     incomplete_netting_sets: str = "hold"
     # Performance only: an extract of at least this many rows is validated from Spark's columnar cache, a
     # smaller one from a local checkpoint (saccr_pipeline.quality.validation._materialised).
     dq_columnar_cache_rows: int = 5_000_000
-    # Performance only: GX validates an extract of fewer rows than this (in a batch) on pandas, a larger one on
-    # Spark; the verdicts are the same (quality.validation.check_agreement).
+    # Performance only: GX validates an extract of fewer rows than this (in a batch) on pandas, a larger one
+    # on Spark; the verdicts are the same (quality.validation.check_agreement).
     dq_gx_pandas_rows: int = 1_000_000
     # The engine's options (saccr.engine.CalculationOptions): the IR aggregation of CRE52.57(4) (true) or the
     # sum of absolute bucket amounts (false); C in the unmargined cap: basel keeps VM, eu uses NICA only.

@@ -1,4 +1,4 @@
-"""Explicit Spark schemas of every lakehouse table (DESIGN.md, "Data flow"), derived from the extract contract
+"""Explicit Spark schemas of every lakehouse table (docs/architecture.md), derived from the extract contract
 and the engine's output columns in `saccr.contract`, so a contract change shows up here and in the tests.
 
 Layers: bronze keeps each extract's values as delivered (text), silver holds them typed per the contract plus

@@ -7,7 +7,7 @@ engine's rule vocabulary: required, not_a_number, enumeration, date_order, ...),
 
 :func:`unexpected` turns a rule into the Spark Column that is true on the rows breaking it. For GX
 expectations it is derived from the expectation type and kwargs, with the row condition translated by GX's own
-Spark engine, so the quarantine split cannot drift from the suite; :mod:`saccr_pipeline.quality.validation` checks on
+Spark engine, so the quarantine split cannot drift from the suite; :mod:`quality.validation` checks on
 every run that GX's unexpected counts equal the predicates' counts.
 """
 

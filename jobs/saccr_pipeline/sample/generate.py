@@ -328,7 +328,7 @@ def _fx(rng: np.random.Generator, n: int, as_of: np.datetime64, cat: _Catalogue)
     """FX forwards, swaps (far leg), NDFs, options and volatility swaps on market-quoted pairs.
 
     A quarter are booked in the inverse quotation (notional_currency = the market's quote currency):
-    direction, option type, strike and price then refer to that quotation (DESIGN.md, FX).
+    direction, option type, strike and price then refer to that quotation (README, conventions: FX pairs).
     """
     pair = rng.choice(len(FX_PAIRS), size=n, p=_normalise([w for *_, w in FX_PAIRS]))
     base = np.array([b for b, _, _ in FX_PAIRS], dtype=object)[pair]

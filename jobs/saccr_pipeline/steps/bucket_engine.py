@@ -1,5 +1,5 @@
-"""The engine as a grouped pandas UDF: one call computes every netting set of one bucket (DESIGN.md, "Grouped
-pandas UDFs"). Pure pandas, no Spark session: the executors import and run this module.
+"""The engine as a grouped pandas UDF: one call computes every netting set of one date's bucket
+(docs/architecture.md). Pure pandas, no Spark session: the executors import and run this module.
 
 A call gets the bucket's trades and its other rows keyed by netting set, told apart by :data:`ROW_KIND`:
 collateral terms, valuations (tagged with their trade's netting set by the validate step) and trades

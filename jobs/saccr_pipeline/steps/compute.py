@@ -96,9 +96,9 @@ def engine_inputs(
     run_ids: Mapping[dt.date, str],
     bucket_count: int,
 ) -> EngineInputs:
-    """The engine's inputs of each date from silver at its `versions`, bucketed by netting set, with the trades
-    the validate step quarantined: those of the run that wrote the date's silver trades (the date's run id if
-    there are none)."""
+    """The engine's inputs of each date from silver at its `versions`, bucketed by netting set, with the
+    trades the validate step quarantined: those of the run that wrote the date's silver trades (the date's
+    run id if there are none)."""
     from pyspark.sql import functions as F
 
     def silver(extract: str) -> DataFrame:

@@ -23,8 +23,8 @@ from saccr_pipeline.steps.registry import Step
 def run_step(
     job: Job, step: Step, dates: Sequence[dt.date], token: str, progress: Progress = print
 ) -> list[DateRun]:
-    """Run `step` for each of `dates` (run id `<yyyymmdd>-<token>`) whose earlier steps succeeded, in chunks of
-    `settings.batch_dates`; return the date runs, failed or not. Raises when every date it ran failed (the
+    """Run `step` for each of `dates` (run id `<yyyymmdd>-<token>`) whose earlier steps succeeded, in chunks
+    of `settings.batch_dates`; return the date runs, failed or not. Raises when every date it ran failed (the
     error of the first one), or with the error of a chunk that is not a pipeline error (which may be
     transient: Airflow retries the task)."""
     history = job.run_log.steps_of(run_id_of(d, token) for d in dates)

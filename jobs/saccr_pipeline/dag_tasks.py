@@ -1,7 +1,7 @@
-"""What the SA-CCR DAGs share: the retry rule, the spark-submit task of a pipeline step, and the run summary.
-
-Not a DAG file (listed in .airflowignore): `saccr_daily` and `saccr_backfill` import it. Airflow and the
-pipeline's orchestration helpers only at the top; anything heavier inside the tasks.
+"""What the SA-CCR DAGs (dags/) share: the retry rule, the spark-submit task of a pipeline step, and the run
+summary. The one module of the package that imports Airflow: only the DAG files import it. Airflow and the
+pipeline's orchestration helpers at the top; anything heavier inside the tasks (the scheduler parses DAG files
+constantly).
 """
 
 from __future__ import annotations
