@@ -1,7 +1,7 @@
 """Both DAGs end to end with `dag.test()` on generated data: saccr_backfill publishes three consecutive
 business dates in one run (each step one spark-submit for the range), then saccr_daily restates the middle
-date with a corrected extract. Every Spark step goes through SparkSubmitOperator and the `spark_saccr` connection
-(local[2]); the gold tables are read back with Delta and checked against the engine run directly.
+date with a corrected extract. Every Spark step goes through SparkSubmitOperator and the `spark_saccr`
+connection (local[2]); the gold tables are read back with Delta and checked against the engine run directly.
 
 System tier (slow): each DAG run is five spark-submits.
 """
