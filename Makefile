@@ -9,10 +9,10 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help setup jars demo test bench lint constraints
+.PHONY: help setup jars demo test test-fast bench lint constraints
 
 help:
-	@echo "make setup | demo | test | bench | lint | constraints"
+	@echo "make setup | demo | test | test-fast | bench | lint | constraints"
 
 setup: $(INSTALLED) jars
 
@@ -37,6 +37,10 @@ test: setup
 	@rc=0; $(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_ARGS) tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); failing" >&2; fi; \
 	exit $$rc
+
+# The fast tier while you work: the engine, golden and unit tests (no JVM, under a minute).
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 tests/unit tests/golden $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python scripts/bench_engine.py

@@ -18,8 +18,8 @@ import statistics
 import time
 
 from saccr.engine import CalculationOptions, compute
-from saccr_pipeline.config import load_parameters
-from saccr_pipeline.generate import generate
+from saccr_pipeline.config.regimes import load_parameters
+from saccr_pipeline.sample.generate import generate
 
 AS_OF = dt.date(2026, 11, 20)
 

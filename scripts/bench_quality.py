@@ -5,7 +5,7 @@
 
 Generates the extracts once, writes them as CSV, loads them the way ingest does (text columns plus lineage)
 into bronze Delta tables in a temporary folder, corrupts `--bad-share` of the trades' notionals, then times
-`saccr_pipeline.quality.validate_bronze` plus counting the quarantine and the passed rows (the work silver and
+`quality.validation.validate_bronze` plus counting the quarantine and the passed rows (the work silver and
 the audit writes would trigger). Prints each run with its phases (load, gx, rules, outputs) and the median.
 """
 
@@ -21,12 +21,13 @@ from pathlib import Path
 from pyspark.sql import functions as F
 
 from saccr.contract import EXTRACTS
+from saccr_pipeline.config.settings import load_settings
 from saccr_pipeline.extracts import write_extracts
-from saccr_pipeline.generate import generate
-from saccr_pipeline.ingest import read_landing
-from saccr_pipeline.quality import QualityContext, validate_bronze
-from saccr_pipeline.settings import load_settings
-from saccr_pipeline.spark_session import build_spark
+from saccr_pipeline.lakehouse.spark import build_spark
+from saccr_pipeline.landing import check_delivery
+from saccr_pipeline.quality.validation import QualityContext, validate_bronze
+from saccr_pipeline.sample.generate import generate
+from saccr_pipeline.steps.ingest import landing_rows
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -44,6 +45,10 @@ def main() -> None:
         "--columnar-cache-rows", type=int, default=load_settings().dq_columnar_cache_rows,
         help="extracts of at least this many rows are validated from the columnar cache (default: settings)",
     )  # fmt: skip
+    parser.add_argument(
+        "--gx-pandas-rows", type=int, default=load_settings().dq_gx_pandas_rows,
+        help="GX validates extracts of fewer rows on pandas, larger ones on Spark (default: settings)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     spark = build_spark(
@@ -59,28 +64,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
         start = time.perf_counter()
         frames = generate(AS_OF, args.trades, args.netting_sets, args.seed)
-        paths = write_extracts(frames, Path(tmp) / "landing")
+        write_extracts(frames, Path(tmp) / "landing" / AS_OF.isoformat())
+        delivery = check_delivery(str(Path(tmp) / "landing"), AS_OF)
         bronze = {}
-        for extract, path in paths.items():
-            rows = read_landing(spark, str(path), "csv", extract)
+        for extract in EXTRACTS:
+            rows = landing_rows(spark, [delivery.files[extract]], extract)
             if extract == "trades":  # a few bad rows, so the quarantine path does real work
                 bad = F.rand(args.seed) < args.bad_share
                 rows = rows.withColumn("notional", F.when(bad, F.lit("n/a")).otherwise(F.col("notional")))
             table = f"{tmp}/bronze/{extract}"
-            rows.select(
-                F.lit(AS_OF).alias("as_of_date"),
-                F.lit(str(path)).alias("source_file"),
-                F.monotonically_increasing_id().alias("source_row"),
-                F.current_timestamp().alias("load_time"),
-                *EXTRACTS[extract],
-                "malformed_record",
-            ).write.format("delta").partitionBy("as_of_date").save(table)
+            rows.write.format("delta").partitionBy("as_of_date").save(table)
             bronze[extract] = spark.read.format("delta").load(table)
         sizes = {e: f.count() for e, f in bronze.items()}
         print(f"bronze ready in {time.perf_counter() - start:.1f} s: {sizes}")
 
         ctx = QualityContext(
-            AS_OF, "bench", "USD", max_rejected_share=1.0, columnar_cache_rows=args.columnar_cache_rows
+            {AS_OF: "20261120-bench"}, "USD", max_rejected_share=1.0,
+            columnar_cache_rows=args.columnar_cache_rows, gx_pandas_rows=args.gx_pandas_rows,
         )  # fmt: skip
         times = []
         for run in range(1, args.runs + 1):

@@ -36,40 +36,33 @@ if ! airflow dags test saccr_daily -c "{\"as_of_date\": \"$AS_OF\"}" >"$log" 2>&
 fi
 echo "    done in $((SECONDS - start)) s"
 .venv/bin/python - "$AS_OF" "$log" 2>>"$log" <<'EOF'
-"""Show what the run published for the date, or why it did not."""
+"""Show what the run published for the date, or why it did not (delta-rs: no Spark needed to read it)."""
 import datetime as dt
-import glob
 import re
 import sys
 
-from saccr_pipeline.lakehouse import Lakehouse, read
-from saccr_pipeline.run_log import published
-from saccr_pipeline.runtime import job_spark_conf
-from saccr_pipeline.settings import load_settings
-from saccr_pipeline.spark_session import build_spark
+from saccr_pipeline.config.settings import load_settings
+from saccr_pipeline.lakehouse.run_log import RunLog
+from saccr_pipeline.lakehouse.tables import Lakehouse, delta_log
+from saccr_pipeline.steps.summarise import format_largest, largest_netting_sets
 
 as_of, log = dt.date.fromisoformat(sys.argv[1]), sys.argv[2]
 planned = re.findall(r"pipeline run id (\S+),", open(log).read())
-settings = load_settings()
-lake = Lakehouse(settings.lakehouse_root)
-conf = job_spark_conf(settings) | {"spark.ui.enabled": "false", "spark.log.level": "ERROR"}
-spark = build_spark("saccr-demo", settings, extra_conf=conf)
-run = published(spark, lake, as_of)
+lake = Lakehouse(load_settings().lakehouse_root)
+run = RunLog(lake).published(as_of)
 if not planned or run is None or run.run_id != planned[-1]:
     print(f"the run of {as_of} did not publish: see the task log {log}")  # stderr goes to the log
     sys.exit(1)
 key = "gold/saccr_netting_set"
-netting_sets = read(spark, lake, key, run.versions[key], as_of).toPandas()
-columns = ["netting_set_id", "counterparty_id", "margined", "trade_count", "rc", "pfe", "ead"]
-money = {c: "{:,.0f}".format for c in ("rc", "pfe", "ead")}
+netting_sets = delta_log(lake, key, run.versions[key]).to_pandas(
+    columns=["ead"], filters=[("as_of_date", "=", as_of), ("run_id", "=", run.run_id)]
+)
 print(f"\nrun {run.run_id} published {len(netting_sets):,} netting sets for {as_of}; "
       f"total EAD {netting_sets['ead'].sum():,.0f}")
 print("largest netting sets by EAD:")
-print(netting_sets.nlargest(10, "ead")[columns].to_string(index=False, formatters=money))
+print(format_largest(largest_netting_sets(lake, as_of)))
 print(f"\ntables:     {lake.root}/gold (saccr_*, mart_*), {lake.root}/audit (run_log, dq_results, quarantine)")
-docs = sorted(glob.glob(f"{lake.root}/**/{run.run_id}/**/index.html", recursive=True))
-print(f"Data Docs:  {docs[0] if docs else '(none written by the validate step for this run)'}")
+print(f"Data Docs:  {lake.data_docs}/{as_of}/{run.run_id}/index.html")
 print(f"task log:   {log}")
 print(f"reproduce:  .venv/bin/saccr reproduce {run.run_id}")
-spark.stop()
 EOF

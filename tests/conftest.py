@@ -21,7 +21,7 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     """A Delta-enabled `local[2]` SparkSession shared by the whole session (starting one costs ~5 s)."""
-    from saccr_pipeline.spark_session import build_spark
+    from saccr_pipeline.lakehouse.spark import build_spark
 
     session = build_spark(
         "saccr-tests",

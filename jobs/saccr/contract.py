@@ -1,4 +1,4 @@
-"""The extract contract (DESIGN.md, "Extract contract") and the engine's output columns.
+"""The extract contract (README, "Extract contract") and the engine's output columns.
 
 Column names here are the contract users deliver to; the README documents types, units and sign
 conventions. Nothing here is an SA-CCR quantity: the engine derives every one of those itself.
@@ -146,7 +146,7 @@ ADDED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 
 REJECTED_COLUMNS: Final = ("extract", "trade_id", "netting_set_id", "field", "rule", "message")
 
-# Engine outputs (DESIGN.md, "Outputs"); the pipeline adds run_id. Amounts in the reporting currency.
+# Engine outputs (README, "Outputs"); the pipeline adds run_id. Amounts in the reporting currency.
 TRADE_RESULT_COLUMNS: Final = (
     "as_of_date",
     "netting_set_id",

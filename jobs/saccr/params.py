@@ -1,7 +1,7 @@
 """Supervisory parameters of one regime version, as frozen and validated objects.
 
-The values live in `conf/regimes/<regime>.toml` (data, not code); `saccr_pipeline.config` reads the file
-and calls :func:`SupervisoryParameters.from_mapping`, which picks the version in force on the as-of date
+The values live in `conf/regimes/<regime>.toml` (data, not code); `saccr_pipeline.config.regimes` reads the
+file and calls :func:`SupervisoryParameters.from_mapping`, which picks the version in force on the as-of date
 (:func:`select_version`) and checks every field once. A missing, unknown or malformed parameter raises
 :class:`ParameterError` naming its path.
 

@@ -1,14 +1,16 @@
-"""The `saccr` command line: one entry point, one subcommand per job (DESIGN.md, "Data flow").
+"""The `saccr` command line: one entry point, one subcommand per job (docs/architecture.md).
 
     saccr generate --as-of 2025-03-31 --trades 100000 --netting-sets 2000 --seed 1 --out landing/
     saccr compute  --as-of 2025-03-31 --trades landing/trades.csv --valuations ... --out results/
-    saccr run      --as-of 2025-03-31 [--landing landing/] [--lakehouse lakehouse/]
+    saccr run      --as-of 2025-03-31 | --from 2025-01-02 --to 2025-03-31 [--landing L] [--lakehouse L]
     saccr reproduce RUN_ID
 
 `compute` runs the engine alone on extract files: no Spark is imported on that path. `run` and `reproduce`
-are the Spark + Delta pipeline (saccr_pipeline.pipeline, saccr_pipeline.reproduce). A run-level problem
+are the Spark + Delta pipeline (saccr_pipeline.steps.pipeline, saccr_pipeline.steps.reproduce); what can be
+checked without Spark (dates, calendar, deliveries, run ids) is checked before it starts. A run-level problem
 (missing or unreadable file, wrong columns, bad parameter file) ends with one message and exit code 2;
-row-level problems are written to `rejected.csv` with their reasons and do not stop the run.
+row-level problems are written to `rejected.csv` (audit/quarantine) with their reasons and do not stop the
+run; `run` exits 1 when a date failed, naming it and why.
 
 Each subcommand is one `_add_<name>(subparsers)` function listed in COMMANDS, which registers its
 arguments and the handler that runs it.
@@ -29,7 +31,8 @@ import pyarrow.csv as pacsv
 
 from saccr.contract import EXTRACTS
 from saccr.errors import SaccrError
-from saccr_pipeline.config import DEFAULT_REGIME, REGIMES
+from saccr_pipeline.config.regimes import DEFAULT_REGIME, REGIMES
+from saccr_pipeline.errors import UsageError
 from saccr_pipeline.extracts import read_extract, write_extracts
 
 RESULT_FILES = {
@@ -39,10 +42,6 @@ RESULT_FILES = {
     "rejected": "rejected.csv",
     "legal_entities": "legal_entity.csv",
 }
-
-
-class UsageError(SaccrError):
-    """Arguments that parse but cannot be used together."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,7 +85,7 @@ def _add_generate(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from saccr_pipeline.generate import generate_series
+    from saccr_pipeline.sample.generate import generate_series
 
     if args.netting_sets > args.trades:
         raise UsageError(f"--netting-sets ({args.netting_sets}) must not exceed --trades ({args.trades})")
@@ -145,7 +144,7 @@ def _add_compute(subparsers: argparse._SubParsersAction) -> None:
 
 def _compute(args: argparse.Namespace) -> int:
     from saccr.engine import CalculationOptions, compute
-    from saccr_pipeline.config import load_parameters
+    from saccr_pipeline.config.regimes import load_parameters
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -234,26 +233,49 @@ def _positive_int(text: str) -> int:
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
-    from saccr_pipeline.runtime import add_job_arguments
+    from saccr_pipeline.arguments import add_date_arguments, add_job_arguments
 
-    p = subparsers.add_parser("run", help="the whole pipeline for one date on Spark + Delta (no Airflow)")
+    p = subparsers.add_parser(
+        "run", help="the whole pipeline for one date or a range of dates on Spark + Delta (no Airflow)"
+    )
+    add_date_arguments(p, batch=True)
     add_job_arguments(p)
-    p.add_argument("--run-id", help="run id (default: a new one)")
     p.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from saccr_pipeline.pipeline import format_largest, run_date
-    from saccr_pipeline.runtime import start_job
+    """Exit 0 when every date published, 1 when a date failed (each with its reason), 2 when nothing could
+    start (no business date, no delivery of any date): those are checked before Spark starts."""
+    from saccr_pipeline.arguments import date_range
+    from saccr_pipeline.landing import check_delivery
+    from saccr_pipeline.steps.job import job_settings, start_job
+    from saccr_pipeline.steps.pipeline import plan_dates, run_dates
+    from saccr_pipeline.steps.summarise import format_largest, format_outcomes
 
-    summary = run_date(start_job("saccr-run", args), args.as_of, args.run_id)
-    print("largest netting sets by EAD:")
-    print(format_largest(summary.largest))
-    return 0
+    dates = date_range(args)
+    plan = plan_dates(dates.first, dates.last)
+    settings = job_settings(args)
+    problems = []
+    for day in plan.dates:
+        try:
+            check_delivery(settings.landing_root, day)
+        except SaccrError as exc:
+            problems.append(str(exc))
+    if len(problems) == len(plan.dates):
+        raise UsageError("; ".join(problems))
+    for day, reason in plan.skipped.items():
+        print(f"skip {day}: not a business date ({reason})")
+    summary = run_dates(start_job("saccr-run", args, settings), plan.dates, dates.token)
+    print(f"\nrun {summary.token}:")
+    print(format_outcomes(summary.outcomes))
+    if summary.largest is not None:
+        print(f"largest netting sets by EAD on {summary.outcomes[-1].as_of if summary.outcomes else ''}:")
+        print(format_largest(summary.largest))
+    return 1 if summary.failed else 0
 
 
 def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
-    from saccr_pipeline.runtime import add_job_arguments
+    from saccr_pipeline.arguments import add_job_arguments
 
     p = subparsers.add_parser(
         "reproduce",
@@ -261,16 +283,20 @@ def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("run_id", help="a run id from audit/run_log")
     p.add_argument("--rtol", type=float, help="relative tolerance for amounts (default 1e-9)")
-    add_job_arguments(p, as_of=False)
+    add_job_arguments(p)
     p.set_defaults(handler=_reproduce)
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from saccr_pipeline.reproduce import RTOL, report, reproduce
-    from saccr_pipeline.runtime import start_job
+    from saccr_pipeline.lakehouse.run_log import RunLog
+    from saccr_pipeline.lakehouse.tables import Lakehouse
+    from saccr_pipeline.steps.job import job_settings, start_job
+    from saccr_pipeline.steps.reproduce import RTOL, report, reproduce
 
+    settings = job_settings(args)
+    RunLog(Lakehouse(settings.lakehouse_root)).run_steps(args.run_id)  # an unknown run fails before Spark
     rtol = RTOL if args.rtol is None else args.rtol
-    result = reproduce(start_job("saccr-reproduce", args), args.run_id, rtol)
+    result = reproduce(start_job("saccr-reproduce", args, settings), args.run_id, rtol)
     print(report(result))
     return 0 if result.identical else 1
 

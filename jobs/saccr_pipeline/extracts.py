@@ -1,4 +1,4 @@
-"""Read and write the four extracts (DESIGN.md, "Extract contract"), CSV or Parquet by file suffix.
+"""Read and write the four extracts (README, "Extract contract"), CSV or Parquet by file suffix.
 
 A file-level problem (missing or unreadable file, unknown suffix, missing or unexpected column, no rows)
 raises :class:`ExtractError` naming the file and column. A row-level problem (a value that is not a
@@ -26,8 +26,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from saccr.contract import EXTRACTS, OPTIONAL_COLUMNS, REJECTED_COLUMNS
-from saccr.errors import SaccrError
+from saccr.contract import ADDED_COLUMNS, EXTRACTS, OPTIONAL_COLUMNS, REJECTED_COLUMNS
+from saccr_pipeline.errors import ExtractError
 
 CSV_SUFFIXES = (".csv",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -61,10 +61,6 @@ _PARSE_RULES: Mapping[str, tuple[str, str]] = {
 }
 
 
-class ExtractError(SaccrError):
-    """An extract file cannot be used at all: missing, unreadable, empty, or with the wrong columns."""
-
-
 def read_extract(path: str | Path, extract_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read one extract file into (typed frame in contract column order, rejected rows).
 
@@ -74,7 +70,7 @@ def read_extract(path: str | Path, extract_name: str) -> tuple[pd.DataFrame, pd.
     path = Path(path)
     if not path.is_file():
         raise ExtractError(f"{extract_name} extract {path}: file not found")
-    raw = _read_raw(path, extract_name)
+    raw = _with_added_columns(_read_raw(path, extract_name), extract_name)
     _check_columns(raw, columns, path, extract_name)
     if raw.num_rows == 0:
         raise ExtractError(f"{extract_name} extract {path}: has a header but no rows")
@@ -156,6 +152,15 @@ def _read_raw(path: Path, extract_name: str) -> pa.Table:
         f"{extract_name} extract {path}: unknown file type {suffix!r}; "
         f"expected one of {CSV_SUFFIXES + PARQUET_SUFFIXES}"
     )
+
+
+def _with_added_columns(raw: pa.Table, extract_name: str) -> pa.Table:
+    """Columns the contract gained after extracts were first delivered (contract.ADDED_COLUMNS) may be
+    absent from a file: they read as empty, which each column's rules take as their documented default."""
+    for name in ADDED_COLUMNS[extract_name]:
+        if name not in raw.column_names:
+            raw = raw.append_column(name, pa.nulls(raw.num_rows, pa.string()))
+    return raw
 
 
 def _check_columns(raw: pa.Table, columns: Mapping[str, str], path: Path, extract_name: str) -> None:

@@ -54,7 +54,7 @@ def airflow_db() -> Path:
 def write_sample_extracts(landing: Path, first: dt.date, days: int = 1) -> list[dt.date]:
     """Sample extracts for `days` consecutive weekdays from `first` into `landing/<date>/`; their dates."""
     from saccr_pipeline.extracts import write_extracts
-    from saccr_pipeline.generate import generate_series
+    from saccr_pipeline.sample.generate import generate_series
 
     dates = []
     for as_of, frames in generate_series(first, days, TRADES, NETTING_SETS, SEED, "USD"):

@@ -12,10 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.dags
 
-SPARK_TASKS = (
-    "ingest_trades", "ingest_valuations", "ingest_collateral", "ingest_market_data",
-    "validate", "compute", "publish", "build_marts", "summarise_run",
-)  # fmt: skip
+SPARK_TASKS = ("ingest", "validate", "compute", "publish", "marts", "summarise_run")
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""A real Airflow backfill: `airflow standalone` (api-server, scheduler with LocalExecutor, dag-processor) on
-this process's SQLite home, the DAG unpaused, and `airflow backfill create` over Thu 2 - Mon 6 April 2026 with
-`--max-active-runs 1`. The scheduler runs the three runs in date order: Thursday through every Spark step,
-Good Friday and Easter Monday skipped by the holiday calendar.
+"""A real Airflow run of saccr_backfill: `airflow standalone` (api-server, scheduler with LocalExecutor,
+dag-processor) on this process's SQLite home, the DAG unpaused, and `airflow dags trigger saccr_backfill` for
+Wed 1 - Mon 6 April 2026. The scheduler runs one DAG run: Wednesday and Thursday through every Spark step in
+one spark-submit each, Good Friday, the weekend and Easter Monday skipped by the holiday calendar.
 
-What dag.test() cannot show: the task processes talk to the execution API (no database access from tasks), the
-date range is compared with logical dates (hence `T23:59:59`), and a backfill needs an unpaused DAG.
-Slow (about 5 minutes on 2 idle cores: one full run).
+What dag.test() cannot show: the task processes talk to the execution API (no database access from tasks), a
+triggered run needs an unpaused DAG, and the run's conf reaches the tasks as params.
+System tier (about 4 minutes on 2 idle cores).
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.dags, pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.dags, pytest.mark.spark, pytest.mark.slow, pytest.mark.system]
 
-BUSINESS_DAY, GOOD_FRIDAY, EASTER_MONDAY = dt.date(2026, 4, 2), dt.date(2026, 4, 3), dt.date(2026, 4, 6)
+FIRST, LAST = dt.date(2026, 4, 1), dt.date(2026, 4, 6)
+BUSINESS_DAYS = (dt.date(2026, 4, 1), dt.date(2026, 4, 2))  # then Good Friday, a weekend, Easter Monday
+DAG_ID = "saccr_backfill"
 TIMEOUT = 45 * 60  # generous: a shared 2-core machine under load is several times slower
 
 
@@ -108,18 +110,13 @@ def wait_until_parsed(dag_id: str, deadline: float) -> None:
         time.sleep(5)
 
 
-def backfill_runs() -> list:
+def dag_runs() -> list:
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
-    from airflow.utils.types import DagRunType
     from sqlalchemy import select
 
     with create_session() as session:
-        runs = session.scalars(
-            select(DagRun)
-            .where(DagRun.dag_id == "saccr_daily", DagRun.run_type == DagRunType.BACKFILL_JOB)
-            .order_by(DagRun.logical_date)
-        ).all()
+        runs = session.scalars(select(DagRun).where(DagRun.dag_id == DAG_ID)).all()
         for run in runs:
             session.expunge(run)
         return runs
@@ -133,7 +130,7 @@ def task_states(run_id: str) -> dict[str, str]:
     with create_session() as session:
         rows = session.execute(
             select(TaskInstance.task_id, TaskInstance.state).where(
-                TaskInstance.dag_id == "saccr_daily", TaskInstance.run_id == run_id
+                TaskInstance.dag_id == DAG_ID, TaskInstance.run_id == run_id
             )
         ).all()
     return {task_id: str(state) for task_id, state in rows}
@@ -147,7 +144,7 @@ def failure_report(runs: list, standalone_log: Path) -> str:
             if state in ("success", "skipped", "upstream_failed"):
                 continue
             lines.append(f"{run.run_id} {task_id}: {state}")
-            folder = Path(os.environ["AIRFLOW_HOME"], "logs", "dag_id=saccr_daily", f"run_id={run.run_id}")
+            folder = Path(os.environ["AIRFLOW_HOME"], "logs", f"dag_id={DAG_ID}", f"run_id={run.run_id}")
             for attempt in sorted(folder.glob(f"task_id={task_id}/attempt=*.log")):
                 lines += [f"  {attempt.name}:", *attempt.read_text().splitlines()[-15:]]
     log = standalone_log.read_text().splitlines() if standalone_log.exists() else []
@@ -156,51 +153,42 @@ def failure_report(runs: list, standalone_log: Path) -> str:
     return "\n".join(lines)
 
 
-def test_backfill_with_a_running_scheduler_publishes_each_business_date_in_order(
+def test_a_triggered_backfill_under_a_scheduler_publishes_each_business_date(
     spark, standalone: dict[str, str], pipeline_roots, sample_extracts, tmp_path: Path
 ) -> None:
+    import json
+
     landing, lakehouse = pipeline_roots
-    sample_extracts(landing, BUSINESS_DAY)
+    assert tuple(sample_extracts(landing, FIRST, len(BUSINESS_DAYS))) == BUSINESS_DAYS
     deadline = time.monotonic() + TIMEOUT
 
-    # A backfill of a paused DAG stays queued: unpause once the dag-processor has stored the DAG. (A task
-    # whose process cannot reach the API server to start fails while queued, and is retried.)
+    # A run of a paused DAG stays queued: unpause once the dag-processor has stored the DAG. (A task whose
+    # process cannot reach the API server to start fails while queued, and is retried.)
     wait_until_serving(standalone, deadline)
-    wait_until_parsed("saccr_daily", deadline)
-    airflow(standalone, "dags", "unpause", "saccr_daily", attempts=3)
-    dry_run = airflow(
-        standalone, "backfill", "create", "--dag-id", "saccr_daily",
-        "--from-date", BUSINESS_DAY.isoformat(), "--to-date", f"{EASTER_MONDAY.isoformat()}T23:59:59",
-        "--max-active-runs", "1", "--reprocess-behavior", "completed", "--dry-run",
-    )  # fmt: skip
-    logical_dates = [
-        f"{day.isoformat()} 05:00:00+00:00" for day in (BUSINESS_DAY, GOOD_FRIDAY, EASTER_MONDAY)
-    ]
-    assert all(logical_date in dry_run for logical_date in logical_dates), dry_run  # 06:00 London, BST
-    airflow(
-        standalone, "backfill", "create", "--dag-id", "saccr_daily",
-        "--from-date", BUSINESS_DAY.isoformat(), "--to-date", f"{EASTER_MONDAY.isoformat()}T23:59:59",
-        "--max-active-runs", "1", "--reprocess-behavior", "completed", attempts=3,
-    )  # fmt: skip
+    wait_until_parsed(DAG_ID, deadline)
+    airflow(standalone, "dags", "unpause", DAG_ID, attempts=3)
+    earlier = {r.run_id for r in dag_runs()}  # dag.test() runs of other modules in this process's database
+    conf = json.dumps({"from_date": FIRST.isoformat(), "to_date": LAST.isoformat()})
+    airflow(standalone, "dags", "trigger", DAG_ID, "-c", conf, attempts=3)
 
-    runs = backfill_runs()
-    while len(runs) < 3 or any(str(r.state) not in ("success", "failed") for r in runs):
-        assert time.monotonic() < deadline, (
-            f"backfill not finished: {[(r.run_id, str(r.state)) for r in runs]}"
-        )
+    def triggered() -> list:
+        return [r for r in dag_runs() if r.run_id not in earlier]
+
+    runs = triggered()
+    while len(runs) < 1 or any(str(r.state) not in ("success", "failed") for r in runs):
+        assert time.monotonic() < deadline, f"run not finished: {[(r.run_id, str(r.state)) for r in runs]}"
         time.sleep(10)
-        runs = backfill_runs()
+        runs = triggered()
 
-    assert [r.logical_date.date() for r in runs] == [BUSINESS_DAY, GOOD_FRIDAY, EASTER_MONDAY]
-    assert [str(r.state) for r in runs] == ["success"] * 3, failure_report(runs, tmp_path / "standalone.log")
-    assert all(earlier.end_date <= later.start_date for earlier, later in zip(runs, runs[1:], strict=False))
+    assert [str(r.state) for r in runs] == ["success"], failure_report(runs, tmp_path / "standalone.log")
     assert set(task_states(runs[0].run_id).values()) == {"success"}
-    assert set(task_states(runs[1].run_id).values()) == {"skipped"}  # Good Friday
-    assert set(task_states(runs[2].run_id).values()) == {"skipped"}  # Easter Monday
 
-    from saccr_pipeline.lakehouse import Lakehouse, current_version, read
+    from saccr_pipeline.lakehouse.run_log import RunLog
+    from saccr_pipeline.lakehouse.tables import Lakehouse, current_version, read
 
     lake = Lakehouse(str(lakehouse))
     key = "gold/saccr_netting_set"
-    published = read(spark, lake, key, current_version(spark, lake, key)).select("as_of_date").distinct()
-    assert [row["as_of_date"] for row in published.collect()] == [BUSINESS_DAY]
+    published = read(spark, lake, key, current_version(lake, key)).select("as_of_date").distinct()
+    assert sorted(row["as_of_date"] for row in published.collect()) == list(BUSINESS_DAYS)
+    runs_of_dates = {RunLog(lake).published(day).run_id[9:] for day in BUSINESS_DAYS}
+    assert len(runs_of_dates) == 1  # one batch token: both dates in the one run of each step

@@ -30,7 +30,7 @@ import pytest
 from saccr import replacement_cost
 from saccr.engine import CalculationOptions, EngineResult, calculate, compute, prepare
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.config import load_parameters
+from saccr_pipeline.config.regimes import load_parameters
 from support.frames import AS_OF, collateral, collateral_row, day, market_data, one, trades, valuations
 
 CASES = {

@@ -77,7 +77,7 @@ def test_replace_where_rejects_rows_of_another_date(spark: SparkSession, tmp_pat
 
 
 def test_build_spark_returns_the_running_delta_session(spark: SparkSession) -> None:
-    from saccr_pipeline.spark_session import build_spark
+    from saccr_pipeline.lakehouse.spark import build_spark
 
     assert build_spark("second-caller") is spark
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"

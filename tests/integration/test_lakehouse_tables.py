@@ -12,7 +12,7 @@ from delta.tables import DeltaTable
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 
-from saccr_pipeline.lakehouse import Lakehouse, create_tables, table_specs
+from saccr_pipeline.lakehouse.tables import Lakehouse, create_tables, table_specs
 
 pytestmark = pytest.mark.spark
 

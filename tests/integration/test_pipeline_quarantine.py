@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 from pyspark.sql import SparkSession
 
-from saccr_pipeline.generate import generate
-from saccr_pipeline.pipeline import RunSummary, run_date
-from saccr_pipeline.runtime import Job
-from support.lakehouse import assert_close, engine_on_files, gold, make_job, quiet, table, write_landing
+from saccr_pipeline.sample.generate import generate
+from saccr_pipeline.steps.job import Job
+from support.lakehouse import assert_close, engine_on_files, gold, make_job, run_date, table, write_landing
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -64,13 +63,14 @@ def job(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory, landing: 
 
 
 @pytest.fixture(scope="module")
-def run(job: Job) -> RunSummary:
-    return run_date(job, AS_OF, progress=quiet)
+def run(job: Job) -> str:
+    """The run id of the date."""
+    return run_date(job, AS_OF)
 
 
-def test_every_delivered_row_is_in_silver_or_quarantined(job: Job, run: RunSummary) -> None:
+def test_every_delivered_row_is_in_silver_or_quarantined(job: Job, run: str) -> None:
     quarantine = table(job, "audit/quarantine", AS_OF)
-    validated = quarantine.loc[(quarantine["stage"] == "validate") & (quarantine["run_id"] == run.run_id)]
+    validated = quarantine.loc[(quarantine["stage"] == "validate") & (quarantine["run_id"] == run)]
     for extract in ("trades", "valuations", "collateral", "market_data"):
         delivered = len(table(job, f"bronze/{extract}", AS_OF))
         passed = len(table(job, f"silver/{extract}", AS_OF))
@@ -81,9 +81,9 @@ def test_every_delivered_row_is_in_silver_or_quarantined(job: Job, run: RunSumma
     assert '"notional":"abc"' in raw and '"trade_id":"T000000002"' in raw
 
 
-def test_rejections_are_those_of_the_engine_alone(job: Job, run: RunSummary, landing: Path) -> None:
+def test_rejections_are_those_of_the_engine_alone(job: Job, run: str, landing: Path) -> None:
     quarantine = table(job, "audit/quarantine", AS_OF)
-    ours = quarantine.loc[quarantine["run_id"] == run.run_id]
+    ours = quarantine.loc[quarantine["run_id"] == run]
     direct = engine_on_files(landing, AS_OF).rejected
     key = ["extract", "trade_id", "netting_set_id", "field", "rule"]
 
@@ -96,7 +96,7 @@ def test_rejections_are_those_of_the_engine_alone(job: Job, run: RunSummary, lan
     assert rules <= set(ours["rule"])
 
 
-def test_held_sets_are_out_and_the_rest_equal_the_engine(job: Job, run: RunSummary, landing: Path) -> None:
+def test_held_sets_are_out_and_the_rest_equal_the_engine(job: Job, run: str, landing: Path) -> None:
     ns = gold(job, "saccr_netting_set", AS_OF)
     direct = engine_on_files(landing, AS_OF).netting_sets
     assert not HELD & set(ns["netting_set_id"])

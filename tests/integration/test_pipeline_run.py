@@ -1,6 +1,10 @@
-"""One business date through the whole pipeline on a real SparkSession and real Delta tables: gold equals the
-engine run directly on the same extracts, results do not depend on the bucket count or the input order, and
-run_log and the marts say what was published."""
+"""A range of business dates through the whole pipeline on a real SparkSession and real Delta tables, once
+(each step once for the range): every date equals that date run alone, in order (`--as-of`), on every gold
+column; gold equals the engine run directly on the same extracts; results do not depend on the bucket count
+or the input order; a date whose extracts are missing fails with its message while the others publish, and
+the next date's movement is taken against the last date published before it. Then, on the same lakehouses and
+in this order: the missing date delivered late through the command line, a rerun that replaces its date
+exactly, and a run reproduced from its run_log versions after its inputs were redelivered."""
 
 from __future__ import annotations
 
@@ -14,28 +18,54 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from saccr_pipeline.bucket_engine import RECORDS
-from saccr_pipeline.compute import engine_inputs, engine_results
-from saccr_pipeline.generate import generate
-from saccr_pipeline.pipeline import RunSummary, run_date
-from saccr_pipeline.run_log import run_steps
-from saccr_pipeline.runtime import Job
-from support.lakehouse import assert_close, engine_on_files, gold, make_job, quiet, table, write_landing
+from saccr_pipeline.cli import main as saccr
+from saccr_pipeline.lakehouse.tables import GOLD_RESULTS, MARTS
+from saccr_pipeline.run_ids import run_id_of
+from saccr_pipeline.sample.generate import generate, generate_series
+from saccr_pipeline.steps.bucket_engine import RECORDS
+from saccr_pipeline.steps.compute import INPUTS, engine_inputs, engine_results
+from saccr_pipeline.steps.job import Job
+from saccr_pipeline.steps.pipeline import RangeSummary, run_dates
+from saccr_pipeline.steps.reproduce import differences, reproduce
+from support.lakehouse import (
+    assert_close,
+    engine_on_files,
+    gold,
+    make_job,
+    quiet,
+    run_date,
+    table,
+    write_landing,
+)
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-AS_OF = dt.date(2026, 11, 20)
+# Monday to Thursday; Wednesday's valuations never arrive.
+DATES = (dt.date(2026, 11, 16), dt.date(2026, 11, 17), dt.date(2026, 11, 18), dt.date(2026, 11, 19))
+MISSING = DATES[2]
+PUBLISHED = tuple(d for d in DATES if d != MISSING)
+FIRST = DATES[0]
 KEYS = {
     "saccr_netting_set": ("netting_set_id",),
     "saccr_hedging_set": ("netting_set_id", "asset_class", "hedging_set"),
     "saccr_trade": ("netting_set_id", "trade_id"),
+    "mart_counterparty": ("counterparty_id", "legal_entity"),
+    "mart_legal_entity": ("legal_entity",),
+    "mart_asset_class": ("asset_class",),
+    "mart_ead_movement": ("netting_set_id",),
 }
+RUN_IDS = ("run_id", "previous_run_id")
 
 
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """1,200 generated trades in 30 netting sets, as CSV."""
-    return write_landing(tmp_path_factory.mktemp("landing"), AS_OF, generate(AS_OF, 1200, 30, seed=21))
+    """1,200 generated trades in 30 netting sets a date, as CSV (Tuesday's as Parquet: both delivery
+    formats); no valuations on MISSING."""
+    root = tmp_path_factory.mktemp("landing")
+    for day, frames in generate_series(FIRST, len(DATES), 1200, 30, seed=21):
+        write_landing(root, day, frames, fmt="parquet" if day == DATES[1] else "csv")
+    (root / MISSING.isoformat() / "valuations.csv").unlink()
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -44,36 +74,81 @@ def job(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory, landing: 
 
 
 @pytest.fixture(scope="module")
-def run(job: Job) -> RunSummary:
-    return run_date(job, AS_OF, progress=quiet)
+def run(job: Job) -> RangeSummary:
+    return run_dates(job, DATES, "range", progress=quiet)
 
 
-def test_gold_equals_the_engine_on_the_same_extracts(job: Job, run: RunSummary, landing: Path) -> None:
-    direct = engine_on_files(landing, AS_OF)
+@pytest.fixture(scope="module")
+def alone(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory, landing: Path) -> Job:
+    """The published dates run one at a time, in order, into a lakehouse of their own."""
+    job = make_job(spark, tmp_path_factory.mktemp("alone"), landing, buckets=7)
+    for day in PUBLISHED:
+        summary = run_dates(job, [day], f"alone{day:%d}", progress=quiet)
+        assert [o.status for o in summary.outcomes] == ["success"]
+    return job
+
+
+def test_a_date_without_extracts_fails_with_its_message_and_the_others_publish(run: RangeSummary) -> None:
+    status = {o.as_of: o.status for o in run.outcomes}
+    assert status == {d: "failed" if d == MISSING else "success" for d in DATES}
+    failed = next(o for o in run.outcomes if o.as_of == MISSING)
+    assert failed.error.startswith("ingest: IngestError: delivery ")
+    assert "missing valuations.csv or valuations.parquet" in failed.error
+    assert [o.as_of for o in run.failed] == [MISSING]
+
+
+def test_every_gold_table_equals_the_dates_run_alone(job: Job, run: RangeSummary, alone: Job) -> None:
+    """Exactly: every column but the run ids, every published date, every gold table and mart."""
+    for day in PUBLISHED:
+        for name in (*GOLD_RESULTS, *MARTS):
+            ranged, single = _published(job, name, day), _published(alone, name, day)
+            assert len(ranged) == len(single) > 0, (name, day)
+            assert set(ranged["run_id"]) == {run_id_of(day, "range")}
+            assert_close(
+                ranged.drop(columns=[c for c in RUN_IDS if c in ranged]),
+                single.drop(columns=[c for c in RUN_IDS if c in single]),
+                KEYS[name],
+                rtol=0.0,
+                what=f"{name} {day}",
+            )
+
+
+def _published(job: Job, name: str, day: dt.date) -> pd.DataFrame:
+    if name in GOLD_RESULTS:
+        return gold(job, name, day)
+    run = job.run_log.published(day, step="marts")
+    assert run is not None, f"no marts published for {day}"
+    from saccr_pipeline.lakehouse.tables import read
+
+    return read(job.spark, job.lake, f"gold/{name}", run.versions[f"gold/{name}"], day).toPandas()
+
+
+def test_gold_equals_the_engine_on_the_same_extracts(job: Job, run: RangeSummary, landing: Path) -> None:
+    direct = engine_on_files(landing, FIRST)
     expected = {
         "saccr_netting_set": direct.netting_sets,
         "saccr_hedging_set": direct.hedging_sets,
         "saccr_trade": direct.trades,
     }
     for name, frame in expected.items():
-        published = gold(job, name, AS_OF)
-        assert set(published["run_id"]) == {run.run_id}
-        assert_close(published, frame, KEYS[name], rtol=1e-9, what=name)
+        assert_close(gold(job, name, FIRST), frame, KEYS[name], rtol=1e-9, what=name)
     assert len(direct.netting_sets) == 30 and direct.netting_sets["ead"].gt(0).all()
 
 
-def test_results_do_not_depend_on_bucket_count_or_input_order(job: Job, run: RunSummary) -> None:
-    versions = dict(run_steps(job.spark, job.lake, run.run_id)["compute"]["input_versions"])
+def test_results_do_not_depend_on_bucket_count_or_input_order(job: Job, run: RangeSummary) -> None:
+    run_id = run_id_of(FIRST, "range")
+    recorded = job.run_log.run_steps(run_id)["compute"].input_versions
+    versions = {FIRST: {key: recorded[key] for key in INPUTS}}
 
     def results(buckets: int, shuffle: bool = False) -> dict[str, pd.DataFrame]:
-        inputs = engine_inputs(job.spark, job.lake, AS_OF, run.run_id, versions, buckets)
+        inputs = engine_inputs(job.spark, job.lake, versions, {FIRST: run_id}, buckets)
         if shuffle:
             inputs = dataclasses.replace(
                 inputs,
                 trades=inputs.trades.repartition(5).orderBy(F.rand(seed=3)),
                 netting_set_rows=inputs.netting_set_rows.repartition(3).orderBy(F.rand(seed=4)),
             )
-        out = engine_results(inputs, AS_OF, job.params, job.options).toPandas()
+        out = engine_results(inputs, job.params, job.options).toPandas()
         return {record: out.loc[out["record"] == record].dropna(axis=1, how="all") for record in RECORDS}
 
     reference = results(7)
@@ -88,39 +163,41 @@ def test_results_do_not_depend_on_bucket_count_or_input_order(job: Job, run: Run
             assert_close(other[record], reference[record], key, rtol=0.0, what=f"{record}, {buckets} buckets")
 
 
-def test_run_log_records_every_step_with_versions_and_counts(job: Job, run: RunSummary) -> None:
-    steps = run_steps(job.spark, job.lake, run.run_id)
-    assert {s: r["status"] for s, r in steps.items()} == dict.fromkeys(
-        ("run", "ingest", "validate", "compute", "publish", "marts"), "success"
-    )
-    whole = steps["run"]
-    assert whole["regime"] == job.settings.regime and whole["parameter_version"] == job.params.version
-    assert whole["code_version"] and whole["started_at"] <= whole["ended_at"]
-    assert set(whole["step_seconds"]) == {"ingest", "validate", "compute", "publish", "marts"}
-    silver = {k: v for k, v in steps["compute"]["input_versions"].items() if k.startswith("silver/")}
-    written = steps["validate"]["output_versions"]
-    assert silver == {k: v for k, v in written.items() if k.startswith("silver/")}
-    assert dict(steps["publish"]["output_versions"]) == {**run.published.versions}
-    counts = whole["counts"]
-    trades_delivered = len(pd.read_csv(job.settings.landing_root + f"/{AS_OF}/trades.csv"))
-    assert (
-        counts["bronze.trades"] == counts["silver.trades"] == counts["gold.saccr_trade"] == trades_delivered
-    )
-    assert counts["gold.saccr_netting_set"] == 30
+def test_run_log_records_every_step_of_every_date(job: Job, run: RangeSummary) -> None:
+    for day in PUBLISHED:
+        steps = job.run_log.run_steps(run_id_of(day, "range"))
+        assert {s: r.status for s, r in steps.items()} == dict.fromkeys(
+            ("run", "ingest", "validate", "compute", "publish", "marts"), "success"
+        )
+        whole = steps["run"]
+        assert set(whole.step_seconds) == {"ingest", "validate", "compute", "publish", "marts"}
+        silver = {k: v for k, v in steps["compute"].input_versions.items() if k.startswith("silver/")}
+        written = steps["validate"].output_versions
+        assert silver == {k: v for k, v in written.items() if k.startswith("silver/")}
+        assert job.run_log.published(day).versions == steps["publish"].output_versions
+        counts = whole.counts
+        delivered = len(pd.read_csv(Path(job.settings.landing_root) / day.isoformat() / "trades.csv"))
+        assert counts["bronze.trades"] == counts["silver.trades"] == counts["gold.saccr_trade"] == delivered
+        assert counts["gold.saccr_netting_set"] == 30
+        assert counts["batch_dates"] in (
+            len(DATES),
+            len(PUBLISHED),
+        )  # ingest saw four dates, later steps three
+    missing = job.run_log.run_steps(run_id_of(MISSING, "range"))
+    assert {s: r.status for s, r in missing.items()} == {"ingest": "failed", "run": "failed"}
+    frame = job.run_log.rows(DATES)
+    assert frame.groupby(["run_id", "step"]).size().max() == 1  # one row per step of a run, no stale rows
 
 
-def test_marts_add_up_to_the_published_netting_sets(job: Job, run: RunSummary) -> None:
-    ns = gold(job, "saccr_netting_set", AS_OF)
-    hs = gold(job, "saccr_hedging_set", AS_OF)
-    by_counterparty = table(job, "gold/mart_counterparty", AS_OF)
-    by_entity = table(job, "gold/mart_legal_entity", AS_OF)
-    by_class = table(job, "gold/mart_asset_class", AS_OF)
-    movement = table(job, "gold/mart_ead_movement", AS_OF)
+def test_marts_add_up_and_the_movement_skips_the_missing_date(job: Job, run: RangeSummary) -> None:
+    ns, hs = gold(job, "saccr_netting_set", FIRST), gold(job, "saccr_hedging_set", FIRST)
+    by_counterparty = _published(job, "mart_counterparty", FIRST)
+    by_entity = _published(job, "mart_legal_entity", FIRST)
+    by_class = _published(job, "mart_asset_class", FIRST)
     expected = ns.groupby(["counterparty_id", "legal_entity"])["ead"].sum()
     actual = by_counterparty.set_index(["counterparty_id", "legal_entity"])["ead"]
     pd.testing.assert_series_equal(actual.sort_index(), expected.sort_index(), check_names=False, rtol=1e-12)
     assert np.isclose(by_entity["ead"].sum(), ns["ead"].sum(), rtol=1e-12)
-    assert by_entity["trade_count"].sum() == ns["trade_count"].sum()
     addon = hs.groupby("asset_class")["addon"].sum()
     pd.testing.assert_series_equal(
         by_class.set_index("asset_class")["addon"].sort_index(),
@@ -128,10 +205,82 @@ def test_marts_add_up_to_the_published_netting_sets(job: Job, run: RunSummary) -
         check_names=False,
         rtol=1e-12,
     )
-    # First date of the lakehouse: every netting set is new, its change is its EAD, split in RC and PFE parts.
-    assert set(movement["movement"]) == {"NEW"} and len(movement) == len(ns)
-    assert np.allclose(movement["ead_change"], movement["ead"], rtol=1e-12)
-    assert np.allclose(
-        movement["ead_change_rc"] + movement["ead_change_pfe"], movement["ead_change"], rtol=1e-12
+    first = _published(job, "mart_ead_movement", FIRST)
+    assert set(first["movement"]) == {"NEW"} and np.allclose(first["ead_change"], first["ead"], rtol=1e-12)
+    previous = {d: p for d, p in zip(PUBLISHED[1:], PUBLISHED, strict=False)}  # Thursday's is Tuesday
+    for day, before in previous.items():
+        movement = _published(job, "mart_ead_movement", day)
+        assert set(pd.to_datetime(movement["previous_as_of_date"].dropna()).dt.date) == {before}
+        assert set(movement["previous_run_id"].dropna()) == {run_id_of(before, "range")}
+        change = (
+            gold(job, "saccr_netting_set", day)
+            .set_index("netting_set_id")["ead"]
+            .sub(gold(job, "saccr_netting_set", before).set_index("netting_set_id")["ead"], fill_value=0.0)
+        )
+        got = movement.set_index("netting_set_id")["ead_change"].reindex(change.index)
+        assert np.allclose(got, change, rtol=1e-12)
+        assert np.allclose(movement["ead_change_rc"] + movement["ead_change_pfe"], movement["ead_change"])
+
+
+def test_the_missing_date_delivered_late_through_the_command_line(
+    job: Job, run: RangeSummary, landing: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its valuations arrive and it is run with the Friday, which has no delivery at all: the command exits 1
+    naming Friday; Wednesday publishes against Tuesday; Thursday keeps what it was published with."""
+    thursday = job.run_log.published(DATES[3], step="marts")
+    frames = dict(generate_series(FIRST, len(DATES), 1200, 30, seed=21))[MISSING]
+    write_landing(landing, MISSING, {"valuations": frames["valuations"]})
+    friday = DATES[3] + dt.timedelta(days=1)
+    argv = ["run", "--from", MISSING.isoformat(), "--to", friday.isoformat(), "--landing", str(landing)]
+    capsys.readouterr()
+    assert saccr([*argv, "--lakehouse", job.lake.root, "--buckets", "7"]) == 1
+    printed = capsys.readouterr().out
+    assert f"{friday}  {friday:%Y%m%d}-" in printed and "missing trades.csv" in printed
+    assert "1 of 2 date(s) published, 1 failed" in printed
+    movement = _published(job, "mart_ead_movement", MISSING)
+    assert set(pd.to_datetime(movement["previous_as_of_date"].dropna()).dt.date) == {DATES[1]}
+    assert job.run_log.published(DATES[3], step="marts") == thursday
+
+
+def test_a_rerun_replaces_its_date_exactly(alone: Job) -> None:
+    """Every layer holds the date once, with the same numbers, under the new run id."""
+    before = {name: gold(alone, name, FIRST) for name in GOLD_RESULTS}
+    bronze_rows = len(table(alone, "bronze/trades", FIRST))
+    again = run_date(alone, FIRST)
+    assert (
+        len(table(alone, "bronze/trades", FIRST)) == bronze_rows == len(table(alone, "silver/trades", FIRST))
     )
-    assert set(by_counterparty["run_id"]) == set(movement["run_id"]) == {run.run_id}
+    for name in GOLD_RESULTS:
+        now = gold(alone, name, FIRST)
+        assert set(now["run_id"]) == {again} and len(now) == len(before[name])
+        assert_close(now.drop(columns="run_id"), before[name].drop(columns="run_id"), KEYS[name], 0.0, name)
+        assert set(table(alone, f"gold/{name}", FIRST)["run_id"]) == {again}
+
+
+def test_a_run_reproduces_after_its_inputs_were_redelivered(alone: Job, landing: Path) -> None:
+    """The date's extracts are redelivered with other numbers and rerun: gold changes, yet the earlier run
+    reproduces from the input versions it recorded (Delta time travel)."""
+    earlier = alone.run_log.published(FIRST).run_id
+    before = gold(alone, "saccr_netting_set", FIRST).set_index("netting_set_id")["ead"]
+    write_landing(landing, FIRST, generate(FIRST, 1200, 30, seed=6))
+    changed = run_date(alone, FIRST)
+    now = gold(alone, "saccr_netting_set", FIRST).set_index("netting_set_id")["ead"]
+    assert not np.allclose(now.reindex(before.index), before)
+    result = reproduce(alone, earlier)
+    assert result.identical, result.rows_different
+    assert result.rows_compared["saccr_netting_set"] == len(before)
+    assert saccr(["reproduce", changed, "--lakehouse", alone.lake.root]) == 0
+
+
+def test_differences_name_missing_rows_and_changed_values(spark: SparkSession) -> None:
+    schema = "netting_set_id string, ead double, mpor_rule string"
+    published_rows = spark.createDataFrame([("A", 100.0, "x"), ("B", 200.0, "y"), ("C", 1.0, None)], schema)
+    reproduced = spark.createDataFrame(
+        [("A", 100.0 * (1 + 1e-12), "x"), ("B", 200.1, "y"), ("D", 1.0, None)], schema
+    )
+    found = differences(published_rows, reproduced, ["netting_set_id"], rtol=1e-9).toPandas()
+    by_key = found.set_index("netting_set_id")
+    assert sorted(by_key.index) == ["B", "C", "D"]
+    assert list(by_key.loc["B", "columns"]) == ["ead"]
+    assert by_key.loc["C", "difference"] == "missing in reproduction"
+    assert by_key.loc["D", "difference"] == "missing in published"

@@ -7,7 +7,7 @@ import pytest
 from quality_support import AS_OF, Text
 
 from saccr_pipeline.extracts import write_extracts
-from saccr_pipeline.generate import generate
+from saccr_pipeline.sample.generate import generate
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,14 @@
 """The catalogue of bad extracts through the pipeline's real ingest and validate steps: GX on Spark, bronze,
 silver and audit Delta tables.
 
-Run A ingests and validates the whole catalogue once (max_rejected_share 1: the date goes on) and writes
-silver; every case is then checked against the quarantine and dq_results tables. Run B reruns the same date
-with only bad market data above the 5% share: the date stops before silver, and run A's quarantine rows stay
-next to run B's.
+Run A ingests and validates the whole catalogue once through the step runner (max_rejected_share 1: the date
+goes on) and writes silver; every case is then checked against the quarantine and dq_results tables. Run B
+reruns the same date with only bad market data above the 5% share: the date stops before silver, and run A's
+quarantine rows stay next to run B's.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -23,11 +22,15 @@ from pyspark.sql import functions as F
 from quality_support import AS_OF, write_delivery
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.ingest import ingest_date
-from saccr_pipeline.lakehouse import Lakehouse, create_tables, current_version, read
-from saccr_pipeline.quality import DataQualityError, incomplete_netting_sets, rejected_share_problems
-from saccr_pipeline.settings import Settings, load_settings
-from saccr_pipeline.validate import ValidatedDate, validate_date
+from saccr_pipeline.errors import DataQualityError
+from saccr_pipeline.lakehouse.run_log import StepRecord
+from saccr_pipeline.lakehouse.tables import Lakehouse, current_version, read
+from saccr_pipeline.quality.validation import ExtractCounts, rejected_share_problems
+from saccr_pipeline.run_ids import run_id_of
+from saccr_pipeline.steps.job import Job
+from saccr_pipeline.steps.registry import step_named
+from saccr_pipeline.steps.runner import run_step
+from support.lakehouse import make_job, quiet
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 KEY_SQL = {
@@ -38,23 +41,33 @@ KEY_SQL = {
 }
 
 
+RUN_A, RUN_B = run_id_of(AS_OF, "a"), run_id_of(AS_OF, "b")
+
+
 @dataclass
 class Run:
     catalogue: Catalogue
-    done: ValidatedDate
+    validated: StepRecord  # run A's validate step, as run_log holds it
     bronze: dict[str, DataFrame]  # run A's bronze rows (pinned versions)
     silver: dict[str, DataFrame]  # run A's silver rows (pinned versions)
-    lake: Lakehouse
-    settings: Settings
+    job: Job
+
+    @property
+    def lake(self) -> Lakehouse:
+        return self.job.lake
 
     def table(self, spark: SparkSession, name: str) -> DataFrame:
         return spark.read.format("delta").load(self.lake.path(name))
 
+    def counts(self, extract: str) -> ExtractCounts:
+        c = self.validated.counts
+        return ExtractCounts(c[f"bronze.{extract}"], c[f"silver.{extract}"], c[f"quarantined.{extract}"])
 
-def _settings(lake: Lakehouse, landing: Path, max_share: float) -> Settings:
-    return dataclasses.replace(
-        load_settings(), lakehouse_root=lake.root, landing_root=str(landing), max_rejected_share=max_share
-    )
+
+def ingest_and_validate(job: Job, token: str) -> None:
+    """The real ingest and validate steps for AS_OF, as `saccr run` and the DAGs run them."""
+    for step in ("ingest", "validate"):
+        run_step(job, step_named(step), [AS_OF], token, quiet)
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +75,18 @@ def run(spark: SparkSession, sample_text, tmp_path_factory: pytest.TempPathFacto
     root = tmp_path_factory.mktemp("catalogue")
     cat = build(sample_text)
     cat.write(root / "landing" / AS_OF.isoformat())
-    lake = Lakehouse(str(root / "lake"))
-    create_tables(spark, lake)
-    settings = _settings(lake, root / "landing", 1.0)
-    ingest_date(spark, lake, settings.landing_root, AS_OF, "run-a")
-    done = validate_date(spark, lake, settings, AS_OF, "run-a")
-    v = done.bronze_versions | done.silver_versions
-    bronze, silver = ({e: read(spark, lake, f"{layer}/{e}", v[f"{layer}/{e}"], AS_OF) for e in EXTRACTS}
+    job = make_job(spark, root / "lake", root / "landing", max_rejected_share=1.0)
+    ingest_and_validate(job, "a")
+    steps = job.run_log.run_steps(RUN_A)
+    v = steps["ingest"].output_versions | steps["validate"].output_versions
+    bronze, silver = ({e: read(spark, job.lake, f"{layer}/{e}", v[f"{layer}/{e}"], AS_OF) for e in EXTRACTS}
                       for layer in ("bronze", "silver"))  # fmt: skip
-    return Run(cat, done, bronze, silver, lake, settings)
+    return Run(cat, steps["validate"], bronze, silver, job)
 
 
 def _quarantined(spark: SparkSession, run: Run) -> dict[tuple[str, str], tuple[set[tuple[str, str]], int]]:
     """(extract, key) -> ({(rule, field)}, distinct rows) from the quarantine table of run A."""
-    q = run.table(spark, "audit/quarantine").where(F.col("run_id") == "run-a")
+    q = run.table(spark, "audit/quarantine").where(F.col("run_id") == RUN_A)
     keyed = q.withColumn(
         "key", F.expr("CASE extract " + " ".join(f"WHEN '{e}' THEN {k}" for e, k in KEY_SQL.items()) + " END")
     )
@@ -172,12 +183,12 @@ def test_nothing_else_is_quarantined(run: Run, quarantined) -> None:
 
 
 def test_rows_in_equal_rows_in_silver_plus_rows_quarantined(spark: SparkSession, run: Run) -> None:
-    q = run.table(spark, "audit/quarantine").where(F.col("run_id") == "run-a")
+    q = run.table(spark, "audit/quarantine").where(F.col("run_id") == RUN_A)
     for extract in EXTRACTS:
         rows_in = run.bronze[extract].count()
         silver = run.silver[extract].count()
         held = q.where(F.col("extract") == extract).select("source_file", "source_row").distinct().count()
-        counts = run.done.counts[extract]
+        counts = run.counts(extract)
         assert rows_in == silver + held, extract
         assert (counts.rows_in, counts.rows_passed, counts.rows_quarantined) == (rows_in, silver, held)
 
@@ -192,7 +203,7 @@ def test_silver_rows_are_typed_and_none_was_quarantined(spark: SparkSession, run
 
 def test_dq_results_count_every_rule_exactly(spark: SparkSession, run: Run) -> None:
     results = run.table(spark, "audit/dq_results").where(
-        (F.col("run_id") == "run-a") & (F.col("severity") == "critical")
+        (F.col("run_id") == RUN_A) & (F.col("severity") == "critical")
     )
     got = Counter()
     for r in results.where(F.col("expectation") != "rejected_share").collect():
@@ -202,14 +213,15 @@ def test_dq_results_count_every_rule_exactly(spark: SparkSession, run: Run) -> N
 
 
 def test_dq_results_hold_gx_and_spark_results_for_every_rule(spark: SparkSession, run: Run) -> None:
-    from saccr_pipeline.quality_rules import load_suites
+    from saccr_pipeline.quality.rules import load_suites
 
-    results = run.table(spark, "audit/dq_results").where(F.col("run_id") == "run-a")
+    results = run.table(spark, "audit/dq_results").where(F.col("run_id") == RUN_A)
     by_source = {r["source"]: r["count"] for r in results.groupBy("source").count().collect()}
     suites = load_suites()
     gx = sum(len(s.gx_rules) for s in suites.values())
     spark_checks = sum(len(s.rules) - len(s.gx_rules) for s in suites.values())
-    assert by_source == {"gx": gx, "spark": spark_checks + len(EXTRACTS)}  # + one rejected_share row each
+    # + one rejected_share row per extract, + the date's run-level checks
+    assert by_source == {"gx": gx, "spark": spark_checks + len(EXTRACTS) + 1}
     failing = results.where(~F.col("success") & (F.col("severity") == "critical") & (F.col("source") == "gx"))
     row = failing.where((F.col("rule") == "positive") & (F.col("column") == "notional")).first()
     assert row["unexpected_count"] == 1 and row["element_count"] > 0 and row["failing_keys"]
@@ -217,7 +229,7 @@ def test_dq_results_hold_gx_and_spark_results_for_every_rule(spark: SparkSession
 
 def test_warnings_are_reported_not_quarantined(spark: SparkSession, run: Run, quarantined) -> None:
     results = run.table(spark, "audit/dq_results").where(
-        (F.col("run_id") == "run-a") & (F.col("severity") == "warning")
+        (F.col("run_id") == RUN_A) & (F.col("severity") == "warning")
     )
     got = {
         (r["extract"], r["rule"]): set(r["failing_keys"]) for r in results.collect() if r["unexpected_count"]
@@ -236,44 +248,36 @@ def test_quarantine_row_keeps_the_row_as_delivered(spark: SparkSession, run: Run
     assert record["notional"] == "-5" and record["trade_id"] == row["trade_id"]
     assert set(record) == {*EXTRACTS["trades"], "malformed_record"}  # every column, null ones too
     assert row["message"] == "notional must be > 0 (got '-5') [expect_column_values_to_be_between]"
-    assert (row["stage"], row["run_id"], row["as_of_date"]) == ("validate", "run-a", AS_OF)
-
-
-def test_incomplete_netting_sets_are_those_of_quarantined_trades(spark: SparkSession, run: Run) -> None:
-    q = run.table(spark, "audit/quarantine").where(F.col("run_id") == "run-a")
-    got = {r["netting_set_id"]: r["rejected_trade_count"] for r in incomplete_netting_sets(q).collect()}
-    trades = q.where(F.col("extract") == "trades").select("netting_set_id", "source_row").distinct().collect()
-    expected = Counter(r["netting_set_id"] for r in trades if r["netting_set_id"] is not None)
-    assert got == dict(expected)
-    assert "NS_UNKNOWN" in got and len(got) > 5
+    assert (row["stage"], row["run_id"], row["as_of_date"]) == ("validate", RUN_A, AS_OF)
 
 
 def test_rejected_share_above_the_setting_stops_the_date(run: Run) -> None:
-    problems = rejected_share_problems(run.done.counts, 0.05)
+    counts = {e: run.counts(e) for e in EXTRACTS}
+    problems = rejected_share_problems(counts, 0.05)
     assert {p.split(":")[0] for p in problems} >= {"trades", "collateral"}
-    assert not rejected_share_problems(run.done.counts, 1.0)
+    assert not rejected_share_problems(counts, 1.0)
 
 
 def test_data_docs_are_published_under_the_lakehouse(run: Run) -> None:
-    folder = Path(run.lake.data_docs) / AS_OF.isoformat() / "run-a"
-    assert run.done.recorded.data_docs == str(folder)
-    index = (folder / "index.html").read_text()
+    """The GX site of the batch the date was validated in, and the date's page leading to it."""
+    site = Path(run.lake.data_docs) / "batches" / "a"
+    index = (site / "index.html").read_text()
     assert all(extract in index for extract in EXTRACTS)
-    assert list(folder.glob("validations/**/*.html"))
+    assert list(site.glob("validations/**/*.html"))
+    page = (Path(run.lake.data_docs) / AS_OF.isoformat() / RUN_A / "index.html").read_text()
+    assert "../../batches/a/index.html" in page
 
 
 def test_a_retried_step_replaces_the_runs_audit_rows(spark: SparkSession, run: Run) -> None:
     def rows(table: str) -> list[tuple]:
-        frame = run.table(spark, table).where(F.col("run_id") == "run-a")
+        frame = run.table(spark, table).where(F.col("run_id") == RUN_A)
         frame = frame.drop("quarantined_at", "evaluated_at")
         return sorted(tuple(map(str, r)) for r in frame.collect())
 
     before = {t: rows(t) for t in ("audit/quarantine", "audit/dq_results")}
-    again = validate_date(
-        spark, run.lake, run.settings, AS_OF, "run-a", run.done.bronze_versions, data_docs=False
-    )
+    run_step(run.job, step_named("validate"), [AS_OF], "a", quiet)
     assert {t: rows(t) for t in before} == before
-    assert again.counts == run.done.counts
+    assert run.job.run_log.run_steps(RUN_A)["validate"].counts == run.validated.counts
 
 
 def test_a_new_run_adds_its_rows_and_stops_on_rejected_share(
@@ -282,22 +286,22 @@ def test_a_new_run_adds_its_rows_and_stops_on_rejected_share(
     text = {e: f.copy() for e, f in sample_text.items()}
     bad = [{"kind": "FX", "key": f"X{i}", "value": "-1"} for i in range(5)]  # 5 of 57 rows: 8.8% > 5%
     text["market_data"] = pd.concat([text["market_data"], pd.DataFrame(bad)], ignore_index=True)
-    write_delivery(tmp_path / "landing" / AS_OF.isoformat(), text)
-    settings = _settings(run.lake, tmp_path / "landing", 0.05)
-    silver = {e: current_version(spark, run.lake, f"silver/{e}") for e in EXTRACTS}
-    run_a = run.table(spark, "audit/quarantine").where(F.col("run_id") == "run-a").count()
-    ingest_date(spark, run.lake, settings.landing_root, AS_OF, "run-b")
+    write_delivery(tmp_path / "landing", text)
+    job_b = make_job(spark, Path(run.lake.root), tmp_path / "landing", max_rejected_share=0.05)
+    silver = {e: current_version(run.lake, f"silver/{e}") for e in EXTRACTS}
+    run_a = run.table(spark, "audit/quarantine").where(F.col("run_id") == RUN_A).count()
     with pytest.raises(DataQualityError, match=r"market_data: 5 of 57 rows quarantined \(8.8%\)"):
-        validate_date(spark, run.lake, settings, AS_OF, "run-b", data_docs=False)
+        ingest_and_validate(job_b, "b")
 
-    assert {e: current_version(spark, run.lake, f"silver/{e}") for e in EXTRACTS} == silver  # untouched
+    assert {e: current_version(run.lake, f"silver/{e}") for e in EXTRACTS} == silver  # untouched
+    assert job_b.run_log.run_steps(RUN_B)["validate"].status == "failed"
     q = run.table(spark, "audit/quarantine").where(F.col("as_of_date") == AS_OF)
-    assert q.where(F.col("run_id") == "run-a").count() == run_a  # the earlier run's audit trail stays
-    b = q.where(F.col("run_id") == "run-b").collect()
+    assert q.where(F.col("run_id") == RUN_A).count() == run_a  # the earlier run's audit trail stays
+    b = q.where(F.col("run_id") == RUN_B).collect()
     assert len(b) == 5 and {r["rule"] for r in b} == {"fx_rate_positive"}  # the rest of the sample is clean
     share = (
         run.table(spark, "audit/dq_results")
-        .where((F.col("run_id") == "run-b") & (F.col("expectation") == "rejected_share"))
+        .where((F.col("run_id") == RUN_B) & (F.col("expectation") == "rejected_share"))
         .collect()
     )
     assert {r["extract"]: r["success"] for r in share} == {

@@ -8,8 +8,8 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.quality import QualityContext, dq_frame, flag_rows, passed_rows
-from saccr_pipeline.quality_rules import load_suite
+from saccr_pipeline.quality.rules import load_suite
+from saccr_pipeline.quality.validation import QualityContext, dq_frame, flag_rows, passed_rows
 
 pytestmark = pytest.mark.spark
 AS_OF = dt.date(2026, 11, 20)
@@ -36,7 +36,9 @@ def test_typed_columns_hold_values_only_where_the_text_parses(spark: SparkSessio
         {"kind": "PRICE", "key": "K", "value": "NaN"},
         {"kind": "PRICE", "key": "L", "value": "abc"},
     ]
-    got = dq_frame(_bronze(spark, "market_data", rows), "market_data", AS_OF).orderBy("source_row").collect()
+    got = (
+        dq_frame(_bronze(spark, "market_data", rows), "market_data", [AS_OF]).orderBy("source_row").collect()
+    )
     assert [r["value__typed"] for r in got] == [1.085, None, None, None]
     assert [r["key"] for r in got] == ["EUR", None, "K", "L"]  # empty text is a missing value
 
@@ -46,13 +48,13 @@ def test_dates_and_booleans_are_typed_strictly(spark: SparkSession) -> None:
         {"netting_set_id": "A", "margined": "TRUE", "remargin_period_days": "10.0"},
         {"netting_set_id": "B", "margined": "yes", "remargin_period_days": "1.5"},
     ]
-    got = dq_frame(_bronze(spark, "collateral", rows), "collateral", AS_OF).orderBy("source_row").collect()
+    got = dq_frame(_bronze(spark, "collateral", rows), "collateral", [AS_OF]).orderBy("source_row").collect()
     assert [r["margined__typed"] for r in got] == [True, None]
     assert [r["remargin_period_days__typed"] for r in got] == [10.0, 1.5]
     trades = dq_frame(
         _bronze(spark, "trades", [{"maturity_date": "2026-02-30"}, {"maturity_date": "2027-01-04"}]),
         "trades",
-        AS_OF,
+        [AS_OF],
     ).orderBy("source_row")
     assert [r["maturity_date__typed"] for r in trades.collect()] == [None, dt.date(2027, 1, 4)]
 
@@ -66,9 +68,11 @@ def test_the_reporting_currency_rate_must_be_one(
         {"kind": "FX", "key": "EUR", "value": "0.9"},
         {"kind": "FX", "key": "GBP", "value": "1.0"},
     ]
-    frame = dq_frame(_bronze(spark, "market_data", rows), "market_data", AS_OF)
+    frame = dq_frame(_bronze(spark, "market_data", rows), "market_data", [AS_OF])
     suite = load_suite("market_data")
-    flagged = flag_rows(frame, suite, {"market_data": frame}, {}, QualityContext(AS_OF, "r", currency))
+    flagged = flag_rows(
+        frame, suite, {"market_data": frame}, {}, QualityContext({AS_OF: "20261120-r"}, currency)
+    )
     rule = next(r.index for r in suite.rules if r.rule == "reporting_currency_rate")
     failing = [
         f"{r['kind']}:{r['key']}" for r in flagged.collect() if any(f["check"] == rule for f in r["failures"])

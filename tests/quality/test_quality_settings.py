@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from saccr_pipeline.quality import quality_context
-from saccr_pipeline.settings import ENV_OVERRIDES, SettingsError, load_settings
+from saccr_pipeline.config.settings import ENV_OVERRIDES, load_settings
+from saccr_pipeline.errors import SettingsError
+from saccr_pipeline.quality.validation import quality_context
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +21,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults_hold_back_incomplete_netting_sets_and_stop_above_five_percent() -> None:
     settings = load_settings()
     assert (settings.max_rejected_share, settings.incomplete_netting_sets) == (0.05, "hold")
-    ctx = quality_context(settings, dt.date(2026, 11, 20), "r1")
-    assert (ctx.max_rejected_share, ctx.reporting_currency, ctx.manifest) == (0.05, "USD", None)
+    ctx = quality_context(settings, {dt.date(2026, 11, 20): "20261120-r1"}, {})
+    assert (ctx.max_rejected_share, ctx.reporting_currency, dict(ctx.manifests)) == (0.05, "USD", {})
     assert ctx.columnar_cache_rows == settings.dq_columnar_cache_rows == 5_000_000
 
 
@@ -31,7 +32,9 @@ def test_environment_variables_override_them(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SACCR_DQ_COLUMNAR_CACHE_ROWS", "250000")
     settings = load_settings()
     assert (settings.max_rejected_share, settings.incomplete_netting_sets) == (0.2, "flag")
-    assert quality_context(settings, dt.date(2026, 11, 20), "r1").columnar_cache_rows == 250_000
+    assert (
+        quality_context(settings, {dt.date(2026, 11, 20): "20261120-r1"}, {}).columnar_cache_rows == 250_000
+    )
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from saccr.contract import (
     OPTIONAL_COLUMNS,
 )
 from saccr_pipeline.extracts import FALSE_TEXT, TRUE_TEXT
-from saccr_pipeline.quality_rules import (
+from saccr_pipeline.quality.rules import (
     EVALUATION_ORDER,
     DataQualityError,
     Suite,

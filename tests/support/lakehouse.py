@@ -14,12 +14,12 @@ from pyspark.sql import SparkSession
 
 from saccr.contract import EXTRACTS
 from saccr.engine import EngineResult, compute
-from saccr_pipeline.config import load_parameters
+from saccr_pipeline.config.regimes import load_parameters
+from saccr_pipeline.config.settings import load_settings
 from saccr_pipeline.extracts import read_extract, write_extracts
-from saccr_pipeline.lakehouse import current_version, read
-from saccr_pipeline.run_log import published
-from saccr_pipeline.runtime import Job, job_for
-from saccr_pipeline.settings import load_settings
+from saccr_pipeline.lakehouse.run_log import RunLog
+from saccr_pipeline.lakehouse.tables import current_version, read
+from saccr_pipeline.steps.job import Job, job_for
 
 
 def quiet(message: str) -> None:
@@ -42,9 +42,19 @@ def make_job(
     return job_for(spark, settings)
 
 
+def run_date(job: Job, as_of: dt.date) -> str:
+    """Run every step for `as_of` alone (as `saccr run --as-of` does); return its run id. It must publish."""
+    from saccr_pipeline.run_ids import new_token
+    from saccr_pipeline.steps.pipeline import run_dates
+
+    summary = run_dates(job, [as_of], new_token(), progress=quiet)
+    assert [o.status for o in summary.outcomes] == ["success"], summary.outcomes
+    return summary.outcomes[0].run_id
+
+
 def gold(job: Job, table: str, as_of: dt.date) -> pd.DataFrame:
     """The published rows of gold/<table> for `as_of` (the versions run_log marks as published)."""
-    run = published(job.spark, job.lake, as_of)
+    run = RunLog(job.lake).published(as_of)
     assert run is not None, f"nothing published for {as_of}"
     key = f"gold/{table}"
     return read(job.spark, job.lake, key, run.versions[key], as_of).toPandas()
@@ -52,7 +62,7 @@ def gold(job: Job, table: str, as_of: dt.date) -> pd.DataFrame:
 
 def table(job: Job, key: str, as_of: dt.date | None = None) -> pd.DataFrame:
     """Table `key` at its current version (optionally one date) as pandas."""
-    return read(job.spark, job.lake, key, current_version(job.spark, job.lake, key), as_of).toPandas()
+    return read(job.spark, job.lake, key, current_version(job.lake, key), as_of).toPandas()
 
 
 def engine_on_files(landing: Path, as_of: dt.date) -> EngineResult:
@@ -65,7 +75,7 @@ def engine_on_files(landing: Path, as_of: dt.date) -> EngineResult:
     return compute(
         **frames,
         as_of=as_of,
-        params=load_parameters(),
+        params=load_parameters(as_of=as_of),
         prior_rejections=pd.concat(rejected, ignore_index=True),
     )
 

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from saccr.contract import REJECTED_COLUMNS
 from saccr.engine import CalculationOptions, compute
-from saccr_pipeline.bucket_engine import (
+from saccr_pipeline.config.regimes import load_parameters
+from saccr_pipeline.sample.generate import generate
+from saccr_pipeline.steps.bucket_engine import (
     NETTING_SET_SIDE_COLUMNS,
     ROW_KIND,
     TAGGED_SCHEMA,
@@ -21,8 +23,6 @@ from saccr_pipeline.bucket_engine import (
     _sorted_rows,
     tagged,
 )
-from saccr_pipeline.config import load_parameters
-from saccr_pipeline.generate import generate
 
 AS_OF = dt.date(2026, 11, 20)
 

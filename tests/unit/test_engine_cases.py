@@ -14,7 +14,7 @@ from scipy.stats import norm
 
 from saccr.engine import CalculationOptions, EngineResult, compute
 from saccr.mpor import margin_period_of_risk
-from saccr_pipeline.config import load_parameters
+from saccr_pipeline.config.regimes import load_parameters
 from support.frames import AS_OF, collateral, collateral_row, day, market_data, one, trades, valuations
 
 PARAMS = load_parameters("bcbs_cre52")

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saccr.engine import CalculationOptions, EngineResult, compute
-from saccr_pipeline.config import REGIMES, load_parameters
+from saccr_pipeline.config.regimes import REGIMES, load_parameters
 from support.frames import AS_OF, collateral, collateral_row, day, market_data, trades, valuations
 
 PARAMS = load_parameters("bcbs_cre52")

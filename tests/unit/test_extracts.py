@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from saccr.contract import COLLATERAL_COLUMNS, EXTRACTS, REJECTED_COLUMNS, TRADE_COLUMNS
+from saccr.contract import ADDED_COLUMNS, COLLATERAL_COLUMNS, EXTRACTS, REJECTED_COLUMNS, TRADE_COLUMNS
 from saccr.errors import SaccrError
-from saccr_pipeline.extracts import ExtractError, read_extract, write_extracts
-from saccr_pipeline.generate import generate
+from saccr_pipeline.errors import ExtractError
+from saccr_pipeline.extracts import read_extract, write_extracts
+from saccr_pipeline.sample.generate import generate
 
 SWAP = {
     "trade_id": "T1", "netting_set_id": "NS1", "asset_class": "IR", "product": "IRS", "direction": "LONG",
@@ -71,6 +72,22 @@ def test_integers_are_nullable(tmp_path: Path) -> None:
     assert frame["disputes"].dtype == "Int64" and frame["disputes"].tolist() == [0, 3]
     assert frame["mpor_override_days"].isna()[0] and frame["mpor_override_days"][1] == 20
     assert frame["counterparty_id"].tolist() == ["CP1", "CP1"]
+
+
+def test_columns_the_contract_added_later_may_be_left_out(tmp_path: Path) -> None:
+    """A delivery from before counterparty_type, cva_exempt, vm_cash_eligible, ccp_leg_exempt (collateral) and
+    trade_date (trades) existed reads with those columns empty; any other missing column is still refused."""
+    old = [c for c in COLLATERAL_COLUMNS if c not in ADDED_COLUMNS["collateral"]]
+    frame, rejected = read_extract(write_csv(tmp_path / "c.csv", old, [COLLATERAL]), "collateral")
+    assert rejected.empty and list(frame.columns) == list(COLLATERAL_COLUMNS)
+    assert frame.loc[0, list(ADDED_COLUMNS["collateral"])].isna().all()
+    older = [c for c in TRADE_COLUMNS if c not in ADDED_COLUMNS["trades"]]
+    trades, rejected = read_extract(write_csv(tmp_path / "t.csv", older, [SWAP]), "trades")
+    assert rejected.empty and pd.isna(trades.loc[0, "trade_date"])
+    with pytest.raises(ExtractError, match=r"missing column\(s\) \['mta'\]"):
+        read_extract(
+            write_csv(tmp_path / "m.csv", [c for c in old if c != "mta"], [COLLATERAL]), "collateral"
+        )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from saccr.contract import (
     EXTRACTS,
 )
 from saccr_pipeline.extracts import ENGINE_DTYPES
-from saccr_pipeline.generate import generate, generate_series, weekdays
+from saccr_pipeline.sample.generate import generate, generate_series, weekdays
 
 AS_OF = dt.date(2025, 3, 31)
 DAY = pd.Timestamp(AS_OF)
@@ -268,7 +268,7 @@ def test_other_reporting_currency() -> None:
 
 def test_engine_accepts_every_generated_row(sample: dict[str, pd.DataFrame]) -> None:
     engine = pytest.importorskip("saccr.engine")
-    from saccr_pipeline.config import load_parameters
+    from saccr_pipeline.config.regimes import load_parameters
 
     result = engine.compute(**sample, as_of=AS_OF, params=load_parameters("bcbs_cre52"))
     assert result.rejected.empty, result.rejected.groupby(["field", "rule"]).size().to_string()

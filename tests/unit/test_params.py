@@ -10,7 +10,7 @@ import pytest
 
 from saccr.errors import ParameterError
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.config import conf_dir, load_parameters
+from saccr_pipeline.config.regimes import conf_dir, load_parameters
 
 RAW = tomllib.loads((conf_dir() / "regimes" / "bcbs_cre52.toml").read_text())
 

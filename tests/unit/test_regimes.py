@@ -20,7 +20,7 @@ from scipy.stats import norm
 from saccr.engine import CalculationOptions, EngineResult, compute
 from saccr.errors import OptionError, ParameterError
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.config import REGIMES, conf_dir, load_parameters, parameter_versions
+from saccr_pipeline.config.regimes import REGIMES, conf_dir, load_parameters, parameter_versions
 from support.frames import AS_OF, collateral, collateral_row, day, market_data, one, trades, valuations
 
 FX = {"EUR": 1.1, "GBP": 1.25}

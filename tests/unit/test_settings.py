@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from saccr_pipeline.config import REPO_ROOT
-from saccr_pipeline.settings import ENV_OVERRIDES, Settings, SettingsError, load_settings
-from saccr_pipeline.spark_session import SparkSetupError, build_spark, delta_jars
+from saccr_pipeline.config.regimes import REPO_ROOT
+from saccr_pipeline.config.settings import ENV_OVERRIDES, Settings, load_settings
+from saccr_pipeline.errors import SettingsError, SparkSetupError
+from saccr_pipeline.lakehouse.spark import build_spark, delta_jars
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +32,41 @@ def test_local_is_the_default() -> None:
         regime="bcbs_cre52",
         bucket_count=16,
         shuffle_partitions=8,
+        ir_offset=True,
+        cap_vm_treatment="regime",
+        batch_dates=20,
     )
-    assert s.table_path("gold", "saccr_netting_set") == f"{REPO_ROOT}/lakehouse/gold/saccr_netting_set"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        ("SACCR_IR_OFFSET", "false", "ir_offset", False),
+        ("SACCR_CAP_VM_TREATMENT", "EU", "cap_vm_treatment", "eu"),
+        ("SACCR_BATCH_DATES", "5", "batch_dates", 5),
+    ],
+)
+def test_engine_options_and_batch_size_can_be_overridden(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, field: str, expected: object
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert getattr(load_settings(), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SACCR_IR_OFFSET", "yes", "ir_offset must be true or false"),
+        ("SACCR_CAP_VM_TREATMENT", "us", "cap_vm_treatment must be one of"),
+        ("SACCR_BATCH_DATES", "0", "batch_dates must be a whole number >= 1"),
+    ],
+)
+def test_bad_engine_options_are_refused(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
 
 
 def test_saccr_env_selects_ci(monkeypatch: pytest.MonkeyPatch) -> None:

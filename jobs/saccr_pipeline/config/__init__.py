@@ -1,0 +1,1 @@
+"""Configuration read from conf/: pipeline settings per environment, regimes, the business calendar."""

@@ -1,0 +1,1 @@
+"""Sample extracts for demos, tests and benchmarks."""
