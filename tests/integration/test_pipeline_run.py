@@ -176,7 +176,7 @@ def test_run_log_records_every_step_of_every_date(job: Job, run: RangeSummary) -
         assert silver == {k: v for k, v in written.items() if k.startswith("silver/")}
         assert job.run_log.published(day).versions == steps["publish"].output_versions
         counts = whole.counts
-        delivered = len(pd.read_csv(Path(job.settings.landing_root) / day.isoformat() / "trades.csv"))
+        delivered = _delivered(Path(job.settings.landing_root), day, "trades")
         assert counts["bronze.trades"] == counts["silver.trades"] == counts["gold.saccr_trade"] == delivered
         assert counts["gold.saccr_netting_set"] == 30
         assert counts["batch_dates"] in (
@@ -187,6 +187,12 @@ def test_run_log_records_every_step_of_every_date(job: Job, run: RangeSummary) -
     assert {s: r.status for s, r in missing.items()} == {"ingest": "failed", "run": "failed"}
     frame = job.run_log.rows(DATES)
     assert frame.groupby(["run_id", "step"]).size().max() == 1  # one row per step of a run, no stale rows
+
+
+def _delivered(landing: Path, day: dt.date, extract: str) -> int:
+    """Rows of the date's file of `extract` (CSV or Parquet)."""
+    path = next((landing / day.isoformat()).glob(f"{extract}.*"))
+    return len(pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str))
 
 
 def test_marts_add_up_and_the_movement_skips_the_missing_date(job: Job, run: RangeSummary) -> None:
@@ -225,9 +231,9 @@ def test_marts_add_up_and_the_movement_skips_the_missing_date(job: Job, run: Ran
 def test_the_missing_date_delivered_late_through_the_command_line(
     job: Job, run: RangeSummary, landing: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Its valuations arrive and it is run with the Friday, which has no delivery at all: the command exits 1
-    naming Friday; Wednesday publishes against Tuesday; Thursday keeps what it was published with."""
-    thursday = job.run_log.published(DATES[3], step="marts")
+    """Its valuations arrive and the range from it to Friday is restated (dags/README.md: restate from the
+    date to the latest one, so the movements follow); Friday has no delivery at all, so the command exits 1
+    naming it. Wednesday publishes against Tuesday, Thursday is republished against Wednesday."""
     frames = dict(generate_series(FIRST, len(DATES), 1200, 30, seed=21))[MISSING]
     write_landing(landing, MISSING, {"valuations": frames["valuations"]})
     friday = DATES[3] + dt.timedelta(days=1)
@@ -236,10 +242,11 @@ def test_the_missing_date_delivered_late_through_the_command_line(
     assert saccr([*argv, "--lakehouse", job.lake.root, "--buckets", "7"]) == 1
     printed = capsys.readouterr().out
     assert f"{friday}  {friday:%Y%m%d}-" in printed and "missing trades.csv" in printed
-    assert "1 of 2 date(s) published, 1 failed" in printed
-    movement = _published(job, "mart_ead_movement", MISSING)
-    assert set(pd.to_datetime(movement["previous_as_of_date"].dropna()).dt.date) == {DATES[1]}
-    assert job.run_log.published(DATES[3], step="marts") == thursday
+    assert "2 of 3 date(s) published, 1 failed" in printed
+    for day, before in ((MISSING, DATES[1]), (DATES[3], MISSING)):
+        movement = _published(job, "mart_ead_movement", day)
+        assert set(pd.to_datetime(movement["previous_as_of_date"].dropna()).dt.date) == {before}, day
+    assert job.run_log.published(friday) is None
 
 
 def test_a_rerun_replaces_its_date_exactly(alone: Job) -> None:
