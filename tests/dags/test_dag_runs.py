@@ -26,12 +26,6 @@ pytestmark = [pytest.mark.dags, pytest.mark.spark, pytest.mark.slow, pytest.mark
 
 DATES = (dt.date(2026, 11, 17), dt.date(2026, 11, 18), dt.date(2026, 11, 19))  # Tuesday to Thursday
 RESTATED = DATES[1]
-# Short-lived driver JVMs: C1-only JIT and the serial collector start several seconds faster per step.
-SPARK_DEFAULTS = (
-    "spark.driver.extraJavaOptions -XX:TieredStopAtLevel=1 -XX:+UseSerialGC\n"
-    "spark.ui.enabled false\n"
-    "spark.default.parallelism 2\n"
-)
 
 
 @dataclass
@@ -81,16 +75,14 @@ def correct_one_trade(landing: Path, as_of: dt.date) -> str:
 
 
 @pytest.fixture(scope="module")
-def runs(spark, tmp_path_factory: pytest.TempPathFactory, sample_extracts) -> Runs:
+def runs(spark, tmp_path_factory: pytest.TempPathFactory, sample_extracts, spark_conf_dir: Path) -> Runs:
     root = tmp_path_factory.mktemp("saccr-dags")
-    landing, lakehouse, spark_conf = root / "landing", root / "lakehouse", root / "spark-conf"
-    spark_conf.mkdir()
-    (spark_conf / "spark-defaults.conf").write_text(SPARK_DEFAULTS)
+    landing, lakehouse = root / "landing", root / "lakehouse"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SACCR_ENV", "ci")
         env.setenv("SACCR_LANDING", str(landing))
         env.setenv("SACCR_LAKEHOUSE", str(lakehouse))
-        env.setenv("SPARK_CONF_DIR", str(spark_conf))  # read by every spark-submit the DAG starts
+        env.setenv("SPARK_CONF_DIR", str(spark_conf_dir))  # read by every spark-submit the DAG starts
         assert tuple(sample_extracts(landing, DATES[0], len(DATES))) == DATES
 
         task_states = {}

@@ -50,7 +50,7 @@ def airflow(env: dict[str, str], *args: str, attempts: int = 1) -> str:
 
 
 @pytest.fixture
-def standalone(pipeline_roots, tmp_path: Path) -> Iterator[dict[str, str]]:
+def standalone(pipeline_roots, tmp_path: Path, spark_conf_dir: Path) -> Iterator[dict[str, str]]:
     """`airflow standalone` on free loopback ports, for the test's landing and lakehouse; stopped after."""
     port = free_port()
     env = {
@@ -62,6 +62,7 @@ def standalone(pipeline_roots, tmp_path: Path) -> Iterator[dict[str, str]]:
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__CORE__PARALLELISM": "2",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "SPARK_CONF_DIR": str(spark_conf_dir),  # read by every spark-submit of the run
     }
     log_path = tmp_path / "standalone.log"
     with log_path.open("w") as log:
