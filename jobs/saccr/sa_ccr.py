@@ -89,6 +89,37 @@ class TradeQuantities:
     effective_notional_unmargined: np.ndarray
     ir_bucket: np.ndarray  # 1, 2, 3 for IR trades, 0 otherwise
 
+    @classmethod
+    def of(
+        cls,
+        asset_class: np.ndarray,
+        hedging: HedgingSetAssignment,
+        supervisory_duration: np.ndarray,
+        adjusted_notional: np.ndarray,
+        delta: np.ndarray,
+        maturity_factor: np.ndarray,
+        maturity_factor_unmargined: np.ndarray,
+        ir_bucket: np.ndarray,
+    ) -> TradeQuantities:
+        """The quantities with their effective notional D = d x delta x MF (CRE52.26; CRR Art. 281 alike),
+        margined and unmargined; FX effective notionals are signed in the hedging set's (alphabetical) pair
+        orientation."""
+        return cls(
+            asset_class=asset_class,
+            hedging=hedging,
+            supervisory_duration=supervisory_duration,
+            adjusted_notional=adjusted_notional,
+            delta=delta,
+            maturity_factor=maturity_factor,
+            maturity_factor_unmargined=maturity_factor_unmargined,
+            effective_notional=adjusted_notional * delta * maturity_factor * hedging.fx_sign,
+            effective_notional_unmargined=adjusted_notional
+            * delta
+            * maturity_factor_unmargined
+            * hedging.fx_sign,
+            ir_bucket=ir_bucket,
+        )
+
 
 def trade_quantities(
     t: Columns, code: np.ndarray, margin: MarginTerms, params: SupervisoryParameters
@@ -98,19 +129,7 @@ def trade_quantities(
     sd, d = adjusted_notional(t, params)
     delta = supervisory_delta(t, hs, params)
     mf, mf_unmargined = maturity_factors(t, code, margin, params)
-    # FX effective notionals are signed in the hedging set's (alphabetical) pair orientation.
-    return TradeQuantities(
-        asset_class=t["asset_class"],
-        hedging=hs,
-        supervisory_duration=sd,
-        adjusted_notional=d,
-        delta=delta,
-        maturity_factor=mf,
-        maturity_factor_unmargined=mf_unmargined,
-        effective_notional=d * delta * mf * hs.fx_sign,
-        effective_notional_unmargined=d * delta * mf_unmargined * hs.fx_sign,
-        ir_bucket=ir_buckets(t, params),
-    )
+    return TradeQuantities.of(t["asset_class"], hs, sd, d, delta, mf, mf_unmargined, ir_buckets(t, params))
 
 
 def adjusted_notional(t: Columns, params: SupervisoryParameters) -> tuple[np.ndarray, np.ndarray]:

@@ -51,18 +51,7 @@ def simplified_trade_quantities(
     delta = sdelta.linear_delta(long)
     mf_unmargined = np.full(n, s.simplified_unmargined_maturity_factor)  # Art. 281(2)(i)
     mf = np.where(margined[code], s.simplified_margined_maturity_factor, mf_unmargined)
-    return TradeQuantities(
-        asset_class=ac,
-        hedging=hs,
-        supervisory_duration=sd,
-        adjusted_notional=d,
-        delta=delta,
-        maturity_factor=mf,
-        maturity_factor_unmargined=mf_unmargined,
-        effective_notional=d * delta * mf * hs.fx_sign,
-        effective_notional_unmargined=d * delta * mf_unmargined * hs.fx_sign,
-        ir_bucket=ir_buckets(t, params),
-    )
+    return TradeQuantities.of(ac, hs, sd, d, delta, mf, mf_unmargined, ir_buckets(t, params))
 
 
 def simplified_add_ons(
