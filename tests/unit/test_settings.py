@@ -35,6 +35,7 @@ def test_local_is_the_default() -> None:
         ir_offset=True,
         cap_vm_treatment="regime",
         batch_dates=20,
+        driver_memory="4g",
     )
 
 
@@ -44,6 +45,7 @@ def test_local_is_the_default() -> None:
         ("SACCR_IR_OFFSET", "false", "ir_offset", False),
         ("SACCR_CAP_VM_TREATMENT", "EU", "cap_vm_treatment", "eu"),
         ("SACCR_BATCH_DATES", "5", "batch_dates", 5),
+        ("SACCR_DRIVER_MEMORY", "8G", "driver_memory", "8g"),
     ],
 )
 def test_engine_options_and_batch_size_can_be_overridden(
@@ -59,6 +61,7 @@ def test_engine_options_and_batch_size_can_be_overridden(
         ("SACCR_IR_OFFSET", "yes", "ir_offset must be true or false"),
         ("SACCR_CAP_VM_TREATMENT", "us", "cap_vm_treatment must be one of"),
         ("SACCR_BATCH_DATES", "0", "batch_dates must be a whole number >= 1"),
+        ("SACCR_DRIVER_MEMORY", "lots", "driver_memory must be a JVM size"),
     ],
 )
 def test_bad_engine_options_are_refused(

@@ -38,6 +38,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "SACCR_IR_OFFSET": "ir_offset",
     "SACCR_CAP_VM_TREATMENT": "cap_vm_treatment",
     "SACCR_BATCH_DATES": "batch_dates",
+    "SACCR_DRIVER_MEMORY": "driver_memory",
 }
 INCOMPLETE_NETTING_SET_POLICIES = ("hold", "flag")
 CAP_VM_TREATMENTS = ("regime", "basel", "eu")
@@ -66,7 +67,7 @@ class Settings:
     dq_columnar_cache_rows: int = 5_000_000
     # Performance only: GX validates an extract of fewer rows than this (in a batch) on pandas, a larger one
     # on Spark; the verdicts are the same (quality.validation.check_agreement).
-    dq_gx_pandas_rows: int = 1_000_000
+    dq_gx_pandas_rows: int = 200_000
     # The engine's options (saccr.engine.CalculationOptions): the IR aggregation of CRE52.57(4) (true) or the
     # sum of absolute bucket amounts (false); C in the unmargined cap: the regime's own reading ("regime"), or
     # basel (keeps VM) or eu (NICA only) whatever the regime.
@@ -74,6 +75,8 @@ class Settings:
     cap_vm_treatment: str = "regime"
     # A range of dates runs in batches of at most this many dates, each step once per batch.
     batch_dates: int = 20
+    # Memory of the Spark driver (spark.driver.memory): with local[*] it is the executors' memory too.
+    driver_memory: str = "4g"
 
 
 def load_settings(env: str | None = None) -> Settings:
@@ -126,6 +129,14 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
             )
         return value
 
+    def memory(key: str) -> str:
+        value = str(values[key]).strip().lower()
+        if not re.fullmatch(r"\d+[kmgt]", value):
+            raise SettingsError(
+                f"{key} must be a JVM size such as 4g or 512m, got {values[key]!r} (environment {env!r})"
+            )
+        return value
+
     def boolean(key: str) -> bool:
         value = values[key]
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
@@ -168,6 +179,7 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
         ir_offset=boolean("ir_offset"),
         cap_vm_treatment=cap,
         batch_dates=positive_int("batch_dates"),
+        driver_memory=memory("driver_memory"),
     )
 
 

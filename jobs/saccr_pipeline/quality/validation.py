@@ -69,7 +69,7 @@ class QualityContext:
     max_rejected_share: float = 0.05  # per date and extract; settings.max_rejected_share
     manifests: Mapping[dt.date, Manifest | None] = field(default_factory=dict)
     columnar_cache_rows: int = 5_000_000  # settings.dq_columnar_cache_rows; see _materialised
-    gx_pandas_rows: int = 1_000_000  # settings.dq_gx_pandas_rows: GX on pandas below, on Spark from there
+    gx_pandas_rows: int = 200_000  # settings.dq_gx_pandas_rows: GX on pandas below, on Spark from there
 
     @property
     def dates(self) -> list[dt.date]:
