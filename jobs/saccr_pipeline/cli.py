@@ -248,7 +248,7 @@ def _run(args: argparse.Namespace) -> int:
     start (no business date, no delivery of any date): those are checked before Spark starts."""
     from saccr_pipeline.arguments import date_range
     from saccr_pipeline.landing import check_delivery
-    from saccr_pipeline.steps.job import job_settings, start_job
+    from saccr_pipeline.steps.job import job_settings, running_job
     from saccr_pipeline.steps.pipeline import plan_dates, run_dates
     from saccr_pipeline.steps.summarise import format_largest, format_outcomes
 
@@ -265,7 +265,8 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("; ".join(problems))
     for day, reason in plan.skipped.items():
         print(f"skip {day}: not a business date ({reason})")
-    summary = run_dates(start_job("saccr-run", args, settings), plan.dates, dates.token)
+    with running_job("saccr-run", args, settings) as job:
+        summary = run_dates(job, plan.dates, dates.token)
     print(f"\nrun {summary.token}:")
     print(format_outcomes(summary.outcomes))
     if summary.largest is not None:
@@ -290,13 +291,14 @@ def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
 def _reproduce(args: argparse.Namespace) -> int:
     from saccr_pipeline.lakehouse.run_log import RunLog
     from saccr_pipeline.lakehouse.tables import Lakehouse
-    from saccr_pipeline.steps.job import job_settings, start_job
+    from saccr_pipeline.steps.job import job_settings, running_job
     from saccr_pipeline.steps.reproduce import RTOL, report, reproduce
 
     settings = job_settings(args)
     RunLog(Lakehouse(settings.lakehouse_root)).run_steps(args.run_id)  # an unknown run fails before Spark
     rtol = RTOL if args.rtol is None else args.rtol
-    result = reproduce(start_job("saccr-reproduce", args, settings), args.run_id, rtol)
+    with running_job("saccr-reproduce", args, settings) as job:
+        result = reproduce(job, args.run_id, rtol)
     print(report(result))
     return 0 if result.identical else 1
 

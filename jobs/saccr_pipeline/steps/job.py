@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,6 +100,17 @@ def start_job(app_name: str, args: argparse.Namespace, settings: Settings | None
     settings = settings or job_settings(args)
     spark = build_spark(app_name, settings, master=getattr(args, "master", None), extra_conf=dict(args.conf))
     return job_for(spark, settings)
+
+
+@contextmanager
+def running_job(app_name: str, args: argparse.Namespace, settings: Settings | None = None) -> Iterator[Job]:
+    """`start_job` for a command: Spark is stopped when the command's work ends, before the interpreter
+    exits (a JVM still running at interpreter teardown once aborted a finished run with SIGABRT)."""
+    job = start_job(app_name, args, settings)
+    try:
+        yield job
+    finally:
+        job.spark.stop()
 
 
 def job_for(spark: SparkSession, settings: Settings) -> Job:

@@ -22,7 +22,7 @@ from collections.abc import Sequence  # noqa: E402
 
 def main(argv: Sequence[str] | None = None) -> int:
     from saccr_pipeline.arguments import add_date_arguments, add_job_arguments, date_range
-    from saccr_pipeline.steps.job import start_job
+    from saccr_pipeline.steps.job import running_job
     from saccr_pipeline.steps.pipeline import plan_dates
     from saccr_pipeline.steps.registry import STEP_NAMES, step_named
     from saccr_pipeline.steps.runner import run_step
@@ -36,8 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("a step of a run needs --run-id (one date) or --batch (the run ids of a range)")
     dates = date_range(args)
     plan = plan_dates(dates.first, dates.last)
-    job = start_job(f"saccr-{args.step}", args)
-    runs = run_step(job, step_named(args.step), plan.dates, dates.token)
+    with running_job(f"saccr-{args.step}", args) as job:
+        runs = run_step(job, step_named(args.step), plan.dates, dates.token)
     failed = [r for r in runs if r.failed]
     print(f"{args.step}: {len(runs) - len(failed)} of {len(runs)} date(s) passed")
     for r in failed:
