@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from saccr_pipeline.lakehouse.run_log import Published, RunLog
-from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, read, replace_dates
+from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, read_dates, replace_dates
 from saccr_pipeline.steps.batch import DateRun, Progress, commit_metadata, dates_of
 
 if TYPE_CHECKING:
@@ -64,16 +64,12 @@ def previous_runs(run_log: RunLog, days: Sequence[dt.date]) -> dict[dt.date, Pub
 
 
 def published_rows(spark: SparkSession, lake: Lakehouse, key: str, runs: Sequence[Published]) -> DataFrame:
-    """Rows of table `key` each run published: its date's rows at its version, of its run id."""
-    from functools import reduce
-
+    """Rows of table `key` each run published: its date's rows at its version, of its run id (one read per
+    distinct version: the dates of a batch share one; a run id names its date, so one filter serves all)."""
     from pyspark.sql import functions as F
 
-    parts = [
-        read(spark, lake, key, run.versions[key], run.as_of).where(F.col("run_id") == run.run_id)
-        for run in runs
-    ]
-    return reduce(lambda a, b: a.unionByName(b), parts)
+    rows = read_dates(spark, lake, key, {run.as_of: run.versions[key] for run in runs})
+    return rows.where(F.col("run_id").isin([run.run_id for run in runs]))
 
 
 def ead_parts(ns: DataFrame) -> DataFrame:
