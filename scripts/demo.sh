@@ -44,6 +44,7 @@ import sys
 from saccr_pipeline.config.settings import load_settings
 from saccr_pipeline.lakehouse.run_log import RunLog
 from saccr_pipeline.lakehouse.tables import Lakehouse, delta_log
+from saccr_pipeline.report.page import report_dir
 from saccr_pipeline.steps.summarise import format_largest, largest_netting_sets
 
 as_of, log = dt.date.fromisoformat(sys.argv[1]), sys.argv[2]
@@ -62,6 +63,7 @@ print(f"\nrun {run.run_id} published {len(netting_sets):,} netting sets for {as_
 print("largest netting sets by EAD:")
 print(format_largest(largest_netting_sets(lake, as_of)))
 print(f"\ntables:     {lake.root}/gold (saccr_*, mart_*), {lake.root}/audit (run_log, dq_results, quarantine)")
+print(f"run report: {report_dir(lake, as_of, run.run_id)}/index.html (all runs: {lake.root}/reports/index.html)")
 print(f"Data Docs:  {lake.data_docs}/{as_of}/{run.run_id}/index.html")
 print(f"task log:   {log}")
 print(f"reproduce:  .venv/bin/saccr reproduce {run.run_id}")

@@ -75,12 +75,14 @@ def summarise_run(first: str, last: str, token: str, lakehouse: str) -> dict:
         format_largest,
         format_outcomes,
         largest_netting_sets,
+        write_run_reports,
     )
 
     lake = Lakehouse(lakehouse)
     plan = plan_dates(dt.date.fromisoformat(first), dt.date.fromisoformat(last))
     outcomes = close_runs(lake, [run_id_of(d, token) for d in plan.dates], STEP_NAMES)
     print(f"run {token}, lakehouse {lakehouse}:\n{format_outcomes(outcomes)}")
+    write_run_reports(lake, outcomes)
     published = [o.as_of for o in outcomes if o.succeeded]
     if published:
         print(f"largest netting sets by EAD on {published[-1]}:")

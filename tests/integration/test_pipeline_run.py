@@ -228,6 +228,60 @@ def test_marts_add_up_and_the_movement_skips_the_missing_date(job: Job, run: Ran
         assert np.allclose(movement["ead_change_rc"] + movement["ead_change_pfe"], movement["ead_change"])
 
 
+def test_the_run_report_shows_what_gold_holds(job: Job, run: RangeSummary) -> None:
+    """Each published date has its report page, whose figures are sums of the run's gold rows (read here
+    with Spark, there with delta-rs); the index lists every run, the failed date without a page."""
+    from saccr_pipeline.report.figures import read_run_figures
+
+    pages = {Path(p).parent.name: Path(p) for p in run.reports}
+    assert set(pages) == {run_id_of(d, "range") for d in PUBLISHED}
+    for day, before in zip(PUBLISHED, (None, *PUBLISHED[:-1]), strict=True):
+        run_id = run_id_of(day, "range")
+        figures = read_run_figures(job.lake, run_id)
+        ns, hs = gold(job, "saccr_netting_set", day), gold(job, "saccr_hedging_set", day)
+        totals = figures.totals
+        assert totals["netting_sets"] == len(ns) and totals["trades"] == ns["trade_count"].sum()
+        for amount in ("rc", "pfe", "ead"):
+            assert np.isclose(totals[amount], ns[amount].sum(), rtol=1e-12)
+        by_counterparty = ns.groupby("counterparty_id")["ead"].sum().sort_values(ascending=False)
+        got = figures.counterparties.set_index("counterparty_id")["ead"]
+        pd.testing.assert_series_equal(got, by_counterparty.loc[got.index], check_names=False, rtol=1e-12)
+        addon = (
+            hs.merge(ns[["netting_set_id", "legal_entity"]], on="netting_set_id")
+            .groupby(["legal_entity", "asset_class"])["addon"]
+            .sum()
+        )
+        pd.testing.assert_series_equal(
+            figures.addon_by_entity.set_index(["legal_entity", "asset_class"])["addon"],
+            addon,
+            check_names=False,
+            rtol=1e-12,
+        )
+        if before is None:
+            assert figures.movement is None
+        else:
+            m = figures.movement
+            previous = gold(job, "saccr_netting_set", before)
+            assert m.previous_as_of == before
+            assert np.isclose(m.previous_ead, previous["ead"].sum(), rtol=1e-12)
+            assert np.isclose(m.previous_ead + m.new + m.matured + m.rc + m.pfe, m.ead, rtol=1e-12)
+            new = ~ns["netting_set_id"].isin(previous["netting_set_id"])
+            assert np.isclose(m.new, ns.loc[new, "ead"].sum(), rtol=1e-12, atol=1e-6)
+            assert m.counts["NEW"] == new.sum()
+        page = pages[run_id].read_text()
+        assert (
+            page.count("<svg") >= 4
+            and "<script" not in page
+            and "src=" not in page
+            and 'href="http' not in page
+        )
+        assert f"{totals['ead']:,.0f}" in page and f"../../../data_docs/{day}/{run_id}/index.html" in page
+    index = (Path(job.lake.root) / "reports" / "index.html").read_text()
+    for day in PUBLISHED:
+        assert f'href="{day}/{run_id_of(day, "range")}/index.html"' in index
+    assert run_id_of(MISSING, "range") in index and f'href="{MISSING}/' not in index
+
+
 def test_the_missing_date_delivered_late_through_the_command_line(
     job: Job, run: RangeSummary, landing: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

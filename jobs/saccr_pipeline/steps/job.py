@@ -104,13 +104,18 @@ def start_job(app_name: str, args: argparse.Namespace, settings: Settings | None
 
 @contextmanager
 def running_job(app_name: str, args: argparse.Namespace, settings: Settings | None = None) -> Iterator[Job]:
-    """`start_job` for a command: Spark is stopped when the command's work ends, before the interpreter
-    exits (a JVM still running at interpreter teardown once aborted a finished run with SIGABRT)."""
+    """`start_job` for a command: the Spark session it started is stopped when the command's work ends, before
+    the interpreter exits (a JVM still running at interpreter teardown once aborted a finished run with
+    SIGABRT). A session that was already running in the process (a test's, a notebook's) is left running."""
+    from pyspark.sql import SparkSession
+
+    existing = SparkSession.getActiveSession()
     job = start_job(app_name, args, settings)
     try:
         yield job
     finally:
-        job.spark.stop()
+        if existing is None:
+            job.spark.stop()
 
 
 def job_for(spark: SparkSession, settings: Settings) -> Job:

@@ -26,7 +26,7 @@ from saccr_pipeline.steps.batch import Progress
 from saccr_pipeline.steps.job import Job
 from saccr_pipeline.steps.registry import STEP_NAMES, STEPS
 from saccr_pipeline.steps.runner import run_step
-from saccr_pipeline.steps.summarise import DateOutcome, close_runs, largest_netting_sets
+from saccr_pipeline.steps.summarise import DateOutcome, close_runs, largest_netting_sets, write_run_reports
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class RangeSummary:
     token: str
     outcomes: list[DateOutcome] = field(default_factory=list)
     largest: pd.DataFrame | None = None  # largest netting sets of the last date published
+    reports: list[str] = field(default_factory=list)  # the run report of each published date
 
     @property
     def failed(self) -> list[DateOutcome]:
@@ -76,7 +77,9 @@ def run_dates(
                 run_step(job, step, batch, token, progress)
             except SaccrError:
                 pass  # every date of the batch failed this step: recorded; their later steps do not run
-        summary.outcomes += close_runs(job.lake, [run_id_of(d, token) for d in batch], STEP_NAMES)
+        closed = close_runs(job.lake, [run_id_of(d, token) for d in batch], STEP_NAMES)
+        summary.reports += write_run_reports(job.lake, closed, progress)
+        summary.outcomes += closed
     published = [o.as_of for o in summary.outcomes if o.succeeded]
     if published:
         summary.largest = largest_netting_sets(job.lake, published[-1], top)

@@ -17,6 +17,7 @@ import pandas as pd
 from saccr_pipeline.lakehouse.run_log import RUN_STEP, RunContext, RunLog, StepRecord
 from saccr_pipeline.lakehouse.tables import Lakehouse, delta_log
 from saccr_pipeline.run_ids import date_of_run
+from saccr_pipeline.steps.batch import Progress
 
 LARGEST_COLUMNS = (
     "netting_set_id",
@@ -98,6 +99,24 @@ def _context(row: pd.Series, run_id: str) -> RunContext:
         options=json.loads(row["options"] or "{}"),
         code_version=row["code_version"],
     )
+
+
+def write_run_reports(
+    lake: Lakehouse, outcomes: Sequence[DateOutcome], progress: Progress = print
+) -> list[str]:
+    """Write the run report of each published date of `outcomes` and the index of runs
+    (saccr_pipeline.report); a report that cannot be written is said, and does not undo a publish."""
+    from saccr_pipeline.report.page import write_reports
+
+    published = [o.run_id for o in outcomes if o.succeeded]
+    try:
+        pages = write_reports(lake, published)
+    except Exception as exc:  # noqa: BLE001 - the dates are published; the report is a view of them
+        progress(f"run report: NOT written ({type(exc).__name__}: {exc})")
+        return []
+    for page in pages:
+        progress(f"run report: {page}")
+    return pages
 
 
 def largest_netting_sets(lake: Lakehouse, as_of: dt.date, top: int = 10) -> pd.DataFrame:

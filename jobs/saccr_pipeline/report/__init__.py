@@ -1,0 +1,1 @@
+"""The run report: what a run published, as an HTML page with charts (no Spark)."""
