@@ -12,6 +12,7 @@ saccr.engine runs them in that order; the simplified methods of the CRR reuse so
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,17 +219,32 @@ def add_ons(
 ) -> AddOns:  # fmt: skip
     """Add-ons per hedging set (CRE52.55-71) summed per asset class and netting set without offset
     (AddOn_aggregate, CRE52.25); also from the unmargined effective notionals, for the cap (CRE52.2)."""
-    hs = trade.hedging
-    groups = build_groups(
-        code, trade.asset_class, hs.key, hs.kind, hs.risk_key, hs.supervisory_factor, hs.correlation
-    )
+    groups = hedging_set_groups(trade, code)
     ir = params.interest_rate
 
     def per_hedging_set(effective: np.ndarray) -> dict[str, np.ndarray]:
-        return hedging_set_addons(
-            groups, trade.ir_bucket, hs.supervisory_factor, effective, ir, options.ir_offset
-        )
+        sf = trade.hedging.supervisory_factor
+        return hedging_set_addons(groups, trade.ir_bucket, sf, effective, ir, options.ir_offset)
 
+    return summed_add_ons(groups, per_hedging_set, trade, netting_sets)
+
+
+def hedging_set_groups(trade: TradeQuantities, code: np.ndarray) -> Groups:
+    """The hedging sets of the trades (CRE52.43-49) as groups for the aggregation."""
+    hs = trade.hedging
+    return build_groups(
+        code, trade.asset_class, hs.key, hs.kind, hs.risk_key, hs.supervisory_factor, hs.correlation
+    )
+
+
+def summed_add_ons(
+    groups: Groups,
+    per_hedging_set: Callable[[np.ndarray], dict[str, np.ndarray]],
+    trade: TradeQuantities,
+    netting_sets: int,
+) -> AddOns:
+    """Hedging-set add-ons from the margined and the unmargined effective notionals, summed per asset class
+    and per netting set without offset across asset classes (CRE52.25)."""
     main = per_hedging_set(trade.effective_notional)
     unmargined = per_hedging_set(trade.effective_notional_unmargined)
     by_class = asset_class_addons(groups, main["addon"], netting_sets)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from saccr import exposure, replacement_cost
 from saccr import supervisory_delta as sdelta
-from saccr.aggregation import asset_class_addons, build_groups, hedging_set_addons
+from saccr.aggregation import hedging_set_addons
 from saccr.alpha import AlphaApplied
 from saccr.hedging_sets import assign_hedging_sets
 from saccr.params import SimplifiedMethods, SupervisoryParameters
@@ -27,7 +27,9 @@ from saccr.sa_ccr import (
     NettingSetExposure,
     TradeQuantities,
     adjusted_notional,
+    hedging_set_groups,
     ir_buckets,
+    summed_add_ons,
 )
 
 
@@ -59,30 +61,13 @@ def simplified_add_ons(
 ) -> AddOns:
     """Add-ons without offset across IR buckets (Art. 281(2)(j)) or across entities and commodity types
     (Art. 281(2)(k)-(m)); per asset class and netting set as in SA-CCR."""
-    hs = trade.hedging
-    groups = build_groups(
-        code, trade.asset_class, hs.key, hs.kind, hs.risk_key, hs.supervisory_factor, hs.correlation
-    )
+    groups = hedging_set_groups(trade, code)
 
     def per_hedging_set(effective: np.ndarray) -> dict[str, np.ndarray]:
-        return hedging_set_addons(
-            groups, trade.ir_bucket, hs.supervisory_factor, effective, params.interest_rate, False, False
-        )
+        sf = trade.hedging.supervisory_factor
+        return hedging_set_addons(groups, trade.ir_bucket, sf, effective, params.interest_rate, False, False)
 
-    main, unmargined = (
-        per_hedging_set(trade.effective_notional),
-        per_hedging_set(trade.effective_notional_unmargined),
-    )
-    by_class = asset_class_addons(groups, main["addon"], netting_sets)
-    by_class_unmargined = asset_class_addons(groups, unmargined["addon"], netting_sets)
-    return AddOns(
-        groups=groups,
-        hedging_set=main,
-        hedging_set_unmargined=unmargined,
-        by_asset_class=by_class,
-        aggregate=sum(by_class.values(), np.zeros(netting_sets)),
-        aggregate_unmargined=sum(by_class_unmargined.values(), np.zeros(netting_sets)),
-    )
+    return summed_add_ons(groups, per_hedging_set, trade, netting_sets)
 
 
 def simplified_exposure(
