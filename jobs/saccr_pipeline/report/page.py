@@ -108,7 +108,8 @@ def index_page(lake: Lakehouse) -> str:
     """Every run of the run log, newest date first; the run in force for its date marked."""
     run_log = RunLog(lake)
     runs = run_log.rows()
-    runs = runs[runs["step"] == RUN_STEP].sort_values(["as_of_date", "logged_at"], ascending=False)
+    runs = runs[runs["step"] == RUN_STEP].sort_values("logged_at").drop_duplicates("run_id", keep="last")
+    runs = runs.sort_values(["as_of_date", "logged_at"], ascending=False)  # a run's latest row: its state
     in_force = {d: p.run_id for d in runs["as_of_date"].unique() if (p := run_log.published(d)) is not None}
     lines = ["<tr><th>date</th><th>run</th><th>status</th><th>seconds</th><th>error</th></tr>"]
     for r in runs.itertuples():
