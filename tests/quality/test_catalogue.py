@@ -118,8 +118,10 @@ CASE_IDS = [
     "collateral: cva_exempt 'yes'",
     "collateral: netting set delivered twice",
     "collateral: currency without FX rate",
+    "collateral: vm_received, threshold and mta 1e99 (hard limits)",
     "market_data: PRICE 'n/a' (options on it lose their price)",
     "market_data: unknown kind, negative FX rate, duplicated key, empty value",
+    "market_data: FX rates 1e12 and 1e-12 (hard limits)",
     "notional '12,000' (thousands separator)",
     "notional 1e999 (not finite)",
     "notional -5",
@@ -153,6 +155,8 @@ CASE_IDS = [
     "notional 500bn (plausibility warning only)",
     "trade_date 2024/01/15 (not ISO)",
     "trade entered after the as-of date",
+    "notional 9e99 (hard limit; also the plausibility warning)",
+    "FX notional_2 1e99 (hard limit)",
     "one entity, two credit qualities",
     "trade row delivered twice",
     "unknown netting set",
@@ -165,6 +169,7 @@ CASE_IDS = [
     "mtm currency without FX rate",
     "valuation of an unknown trade",
     "MtM ten times the notional (plausibility warning only)",
+    "mtm 1e99 (hard limit)",
 ]
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
+from saccr_pipeline.config.limits import limits_path, load_limits
 from saccr_pipeline.config.regimes import REPO_ROOT
 from saccr_pipeline.errors import DataQualityError
 
@@ -32,6 +33,7 @@ SEVERITIES = ("critical", "warning", "info")
 # Lookups of "passed" rows read extracts evaluated before: FX rates first, trades last.
 EVALUATION_ORDER = ("market_data", "collateral", "valuations", "trades")
 TYPED_SUFFIX = "__typed"
+LIMIT = re.compile(r"\{limit:([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\}")  # a hard limit named in a spark check
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Suite:
     lookups: tuple[Lookup, ...]  # the joins the spark checks need, in order (same keys: one join)
     key: tuple[str, ...]  # columns naming a row in samples (trade_id, netting_set_id, kind + key)
     path: Path
+    limits: tuple[str, ...] = ()  # the hard limits (conf/limits.toml) its spark checks name
 
     @property
     def gx_rules(self) -> tuple[Rule, ...]:
@@ -83,14 +86,26 @@ def suite_dir() -> Path:
     return Path(os.environ.get("SACCR_EXPECTATIONS_DIR", REPO_ROOT / "expectations"))
 
 
-def load_suites(directory: Path | None = None) -> dict[str, Suite]:
-    """Every extract's suite, in evaluation order; raises DataQualityError naming the file and problem."""
-    return {extract: load_suite(extract, directory) for extract in EVALUATION_ORDER}
+def load_suites(directory: Path | None = None, limits: Mapping[str, float] | None = None) -> dict[str, Suite]:
+    """Every extract's suite, in evaluation order, with the hard limits of conf/limits.toml (`limits`)
+    filled in; raises DataQualityError naming the file and problem, or a limit no suite uses."""
+    limits = load_limits() if limits is None else limits
+    suites = {extract: load_suite(extract, directory, limits) for extract in EVALUATION_ORDER}
+    used = {key for s in suites.values() for key in s.limits}
+    if unused := sorted(set(limits) - used):
+        raise DataQualityError(
+            f"hard limits {unused} of {limits_path()} are used by no suite: name each in a spark check "
+            "as {limit:<extract>.<name>}, or remove it"
+        )
+    return suites
 
 
-def load_suite(extract: str, directory: Path | None = None) -> Suite:
-    """expectations/<extract>.json, checked: known types, severities, columns and lookups."""
+def load_suite(
+    extract: str, directory: Path | None = None, limits: Mapping[str, float] | None = None
+) -> Suite:
+    """expectations/<extract>.json, checked: known types, severities, columns, lookups and hard limits."""
     path = (directory or suite_dir()) / f"{extract}.json"
+    limits = load_limits() if limits is None else limits
     try:
         document = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -98,6 +113,8 @@ def load_suite(extract: str, directory: Path | None = None) -> Suite:
     meta = document.get("meta") or {}
     rules = [_gx_rule(extract, i, e, path) for i, e in enumerate(document.get("expectations", []))]
     checks = meta.get("spark_checks", [])
+    named = tuple(sorted({key for c in checks for key in LIMIT.findall(json.dumps(c))}))
+    checks = [_with_limits(c, limits, path, len(rules) + i) for i, c in enumerate(checks)]
     rules += [_spark_rule(extract, len(rules) + i, c, path) for i, c in enumerate(checks)]
     lookups: dict[tuple[Any, ...], Lookup] = {}  # one join per other extract, rows, keys and filter
     for check in checks:
@@ -114,7 +131,29 @@ def load_suite(extract: str, directory: Path | None = None) -> Suite:
     key = tuple(meta.get("key") or ())
     if not key or any(k not in EXTRACTS[extract] for k in key):
         raise DataQualityError(f"{path}: meta.key must name columns of {extract}, got {key}")
-    return Suite(extract, document, tuple(rules), tuple(lookups.values()), key, path)
+    return Suite(extract, document, tuple(rules), tuple(lookups.values()), key, path, named)
+
+
+def _with_limits(check: Mapping[str, Any], limits: Mapping[str, float], path: Path, index: int) -> dict:
+    """The spark check with each `{limit:<extract>.<name>}` replaced by the limit: a double literal in
+    `unexpected_when`, the number in `message`."""
+
+    def filled(text: str, sql: bool) -> str:
+        def value(found: re.Match[str]) -> str:
+            key = found.group(1)
+            if key not in limits:
+                raise DataQualityError(
+                    f"{path}: rule {index} names hard limit {key!r}, not in {limits_path()}"
+                )
+            return f"CAST('{limits[key]!r}' AS DOUBLE)" if sql else f"{limits[key]:g}"
+
+        return LIMIT.sub(value, text)
+
+    out = dict(check)
+    for name, sql in (("unexpected_when", True), ("message", False)):
+        if isinstance(out.get(name), str):
+            out[name] = filled(out[name], sql)
+    return out
 
 
 def _gx_rule(extract: str, index: int, e: Mapping[str, Any], path: Path) -> Rule:
