@@ -1,4 +1,5 @@
-"""Hard limits (conf/limits.toml) filled into the suites' spark checks. No Spark: the suites load as data."""
+"""Hard limits (conf/limits.toml) filled into the suites' spark checks, and the share of lost trades that
+stops a date (quarantined + held back). No Spark: the suites load as data."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from saccr_pipeline.config.limits import load_limits
 from saccr_pipeline.config.regimes import REPO_ROOT
 from saccr_pipeline.errors import DataQualityError, SettingsError
 from saccr_pipeline.quality.rules import load_suites
+from saccr_pipeline.quality.validation import LostTrades, lost_trades_problem
 
 
 def test_the_limits_of_the_repository() -> None:
@@ -55,3 +57,15 @@ def test_a_limit_no_suite_uses_or_a_suite_naming_an_unknown_limit_stops(tmp_path
     path.write_text(path.read_text().replace("{limit:valuations.mtm}", "{limit:valuations.mtm_abs}"))
     with pytest.raises(DataQualityError, match=r"names hard limit 'valuations.mtm_abs', not in"):
         load_suites(folder)
+
+
+def test_held_trades_count_in_the_lost_share() -> None:
+    """Issue 22's probe: 5,000 trades, ~2.5% quarantined (125), 4,195 held in 59 netting sets: 4,320 of 5,000
+    = 86.4% not published, far above 5%; the quarantined rows alone (2.5%) were under it."""
+    lost = LostTrades(delivered=5000, quarantined=125, held=4195, held_netting_sets=59)
+    assert lost_trades_problem(lost, 0.05) == (
+        "trades: 125 quarantined and 4,195 held back in 59 incomplete netting set(s): 4,320 of 5,000 rows "
+        "not published (86.4%), above max_rejected_share 5.0%"
+    )
+    assert lost_trades_problem(LostTrades(5000, 125, 125, 1), 0.05) is None  # 250 of 5,000 = 5.0%: not above
+    assert lost_trades_problem(LostTrades(0, 0, 0, 0), 0.05) is None

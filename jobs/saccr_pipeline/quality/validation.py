@@ -294,6 +294,38 @@ def rejected_share_problems(counts: Mapping[str, ExtractCounts], max_share: floa
     )
 
 
+@dataclass(frozen=True)
+class LostTrades:
+    """A date's delivered trade rows that will not be published: quarantined by validate, or held back by the
+    engine with their incomplete netting set (incomplete_netting_sets = "hold")."""
+
+    delivered: int  # trade rows delivered (bronze)
+    quarantined: int  # trade rows quarantined by validate
+    held: int  # trades held back in incomplete netting sets (rule netting_set_held_incomplete)
+    held_netting_sets: int
+
+    @property
+    def share(self) -> float:
+        return (self.quarantined + self.held) / self.delivered if self.delivered else 0.0
+
+    def describe(self) -> str:
+        lost = self.quarantined + self.held
+        return (
+            f"trades: {self.quarantined:,} quarantined and {self.held:,} held back in "
+            f"{self.held_netting_sets:,} incomplete netting set(s): {lost:,} of {self.delivered:,} rows "
+            f"not published ({self.share:.1%})"
+        )
+
+
+def lost_trades_problem(lost: LostTrades, max_share: float) -> str | None:
+    """The message that stops a date whose trades lost to quarantine and to held netting sets together are
+    above `max_share` of the trades delivered, or None. A held netting set loses the whole set's trades, so
+    counting quarantined rows alone lets a date missing most of its book publish."""
+    if lost.share <= max_share:
+        return None
+    return f"{lost.describe()}, above max_rejected_share {max_share:.1%}"
+
+
 # ------------------------------------------------------------------------------------------ row level
 
 
