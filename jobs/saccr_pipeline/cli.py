@@ -245,8 +245,12 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     """Exit 0 when every date published, 1 when a date failed (each with its reason), 2 when nothing could
-    start (no business date, no delivery of any date): those are checked before Spark starts."""
+    start (no business date, no delivery of any date, another run holding every date): those are checked
+    before Spark starts."""
     from saccr_pipeline.arguments import date_range
+    from saccr_pipeline.lakehouse.lease import held_dates, refuse
+    from saccr_pipeline.lakehouse.run_log import RunLog
+    from saccr_pipeline.lakehouse.tables import Lakehouse
     from saccr_pipeline.landing import check_delivery
     from saccr_pipeline.steps.job import job_settings, running_job
     from saccr_pipeline.steps.pipeline import plan_dates, run_dates
@@ -263,6 +267,9 @@ def _run(args: argparse.Namespace) -> int:
             problems.append(str(exc))
     if len(problems) == len(plan.dates):
         raise UsageError("; ".join(problems))
+    held = held_dates(RunLog(Lakehouse(settings.lakehouse_root)), plan.dates, settings.run_lease_minutes)
+    if len(held) == len(plan.dates):  # before Spark starts; ingest claims the dates for good
+        raise refuse(held)
     for day, reason in plan.skipped.items():
         print(f"skip {day}: not a business date ({reason})")
     with running_job("saccr-run", args, settings) as job:

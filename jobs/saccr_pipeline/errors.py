@@ -16,6 +16,7 @@ __all__ = [
     "ExtractError",
     "IngestError",
     "LakehouseError",
+    "LeaseHeldError",
     "OrchestrationError",
     "ReproduceError",
     "RunStateError",
@@ -58,6 +59,11 @@ class LakehouseError(SaccrError):
 class RunStateError(SaccrError):
     """The run log does not allow what was asked: an unknown run, a step of a run whose earlier step did not
     succeed, marts for a run that is not the published one."""
+
+
+class LeaseHeldError(RunStateError):
+    """Another run of the date is in progress (its lease in audit/run_log is alive): this run does not start
+    the date. The message names the run, when it was last seen and where it runs."""
 
 
 class SparkSetupError(SaccrError):

@@ -2,7 +2,8 @@
 
 - the share of a date's trades that stops it counts the trades held back with their incomplete netting set,
   not only the rows quarantined (a few bad rows can hold most of a book);
-- a delivery with a 0-byte extract loads nothing of the date.
+- a delivery with a 0-byte extract loads nothing of the date;
+- one run of a date at a time (the lease in audit/run_log), and what a dead run left is cleared by the next.
 
 The lost share: both dates deliver the same generated book, 300 trades in 10 netting sets (NS000000 has 109
 trades, NS000004 10, NS000007 51), through every real step in one batch, max_rejected_share 5%:
@@ -16,6 +17,8 @@ trades, NS000004 10, NS000007 51), through every real step in one batch, max_rej
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +26,9 @@ import pytest
 from pyspark.sql import SparkSession
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.errors import IngestError
+from saccr_pipeline.cli import main as saccr
+from saccr_pipeline.errors import IngestError, LeaseHeldError
+from saccr_pipeline.lakehouse.lease import Holder, claim
 from saccr_pipeline.lakehouse.tables import current_version, rows_per_date
 from saccr_pipeline.run_ids import new_token
 from saccr_pipeline.sample.generate import generate
@@ -115,3 +120,57 @@ def test_a_zero_byte_extract_stops_the_date_before_any_extract_is_loaded(job: Jo
     for extract in EXTRACTS:
         key = f"bronze/{extract}"
         assert rows_per_date(job.lake, key, current_version(job.lake, key), [EMPTY]) == {EMPTY: 0}, key
+
+
+# ------------------------------------------------------------------------------------------ the lease
+
+HELD, DEAD = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
+
+
+def test_a_second_run_of_a_date_in_progress_exits_2_at_once_naming_it(
+    job: Job, landing: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run `held` has ingested the date (its lease is alive); `saccr run` of the date exits 2 before Spark
+    starts, and a run already started (the same claim, in its ingest step) stops with LeaseHeldError, bronze
+    untouched."""
+    write_landing(landing, HELD, generate(HELD, 60, 4, seed=4))
+    run_step(job, step_named("ingest"), [HELD], "held", quiet)
+    argv = ["run", "--as-of", HELD.isoformat(), "--landing", str(landing), "--lakehouse", job.lake.root]
+    capsys.readouterr()
+    assert saccr(argv) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("saccr run: error: 2026-11-24: run 20261124-held on host ")
+    assert "is in progress" in error and len(error.splitlines()) == 1
+    bronze = current_version(job.lake, "bronze/trades")
+    with pytest.raises(LeaseHeldError, match=r"2026-11-24: run 20261124-held on host .* is in progress"):
+        run_dates(job, [HELD], "second", progress=quiet)
+    assert current_version(job.lake, "bronze/trades") == bronze
+    assert job.run_log.run_steps("20261124-second")["run"].status == "failed"
+
+
+def test_the_next_run_closes_a_dead_run_and_removes_its_staging(job: Job, landing: Path) -> None:
+    """A `saccr run` (process `gone`, ended) claimed the date and got through compute, which staged its
+    results; then it died. The next run of the date closes it as abandoned, removes `staging/<its token>`, and
+    publishes."""
+    write_landing(landing, DEAD, generate(DEAD, 60, 4, seed=5))
+    gone = Holder(socket.gethostname(), _ended_pid())
+    claim(job.run_log, [job.context(DEAD, "20261125-dead")], gone, job.settings.run_lease_minutes)
+    for step in ("ingest", "validate", "compute"):
+        run_step(job, step_named(step), [DEAD], "dead", quiet)
+    staging = Path(job.lake.staging("dead"))
+    assert list(staging.glob("engine/as_of_date=2026-11-25/*.parquet"))  # what the dead run left
+
+    summary = run_dates(job, [DEAD], "next", progress=quiet)
+    assert [o.status for o in summary.outcomes] == ["success"]
+    assert not staging.exists()
+    dead = job.run_log.run_steps("20261125-dead")["run"]
+    assert dead.status == "abandoned"
+    why = f"its process {gone.pid} on {gone.host} is gone"
+    assert dead.error == f"abandoned: {why}; closed by run 20261125-next"
+    assert job.run_log.published(DEAD).run_id == "20261125-next"
+
+
+def _ended_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid

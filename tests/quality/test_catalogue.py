@@ -28,8 +28,9 @@ from saccr_pipeline.lakehouse.tables import Lakehouse, current_version, read
 from saccr_pipeline.quality.validation import ExtractCounts, rejected_share_problems
 from saccr_pipeline.run_ids import run_id_of
 from saccr_pipeline.steps.job import Job
-from saccr_pipeline.steps.registry import step_named
+from saccr_pipeline.steps.registry import STEP_NAMES, step_named
 from saccr_pipeline.steps.runner import run_step
+from saccr_pipeline.steps.summarise import close_runs
 from support.lakehouse import make_job, quiet
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -77,6 +78,7 @@ def run(spark: SparkSession, sample_text, tmp_path_factory: pytest.TempPathFacto
     cat.write(root / "landing" / AS_OF.isoformat())
     job = make_job(spark, root / "lake", root / "landing", max_rejected_share=1.0)
     ingest_and_validate(job, "a")
+    close_runs(job.lake, [RUN_A], STEP_NAMES)  # run A ends here: its lease on the date ends with it
     steps = job.run_log.run_steps(RUN_A)
     v = steps["ingest"].output_versions | steps["validate"].output_versions
     bronze, silver = ({e: read(spark, job.lake, f"{layer}/{e}", v[f"{layer}/{e}"], AS_OF) for e in EXTRACTS}

@@ -39,6 +39,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "SACCR_CAP_VM_TREATMENT": "cap_vm_treatment",
     "SACCR_BATCH_DATES": "batch_dates",
     "SACCR_DRIVER_MEMORY": "driver_memory",
+    "SACCR_RUN_LEASE_MINUTES": "run_lease_minutes",
 }
 INCOMPLETE_NETTING_SET_POLICIES = ("hold", "flag")
 CAP_VM_TREATMENTS = ("regime", "basel", "eu")
@@ -77,6 +78,8 @@ class Settings:
     batch_dates: int = 20
     # Memory of the Spark driver (spark.driver.memory): with local[*] it is the executors' memory too.
     driver_memory: str = "4g"
+    # A run's lease on its dates (lakehouse.lease) lapses when it logged nothing for this many minutes.
+    run_lease_minutes: int = 360
 
 
 def load_settings(env: str | None = None) -> Settings:
@@ -180,6 +183,7 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
         cap_vm_treatment=cap,
         batch_dates=positive_int("batch_dates"),
         driver_memory=memory("driver_memory"),
+        run_lease_minutes=positive_int("run_lease_minutes"),
     )
 
 
