@@ -245,13 +245,14 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     """Exit 0 when every date published, 1 when a date failed (each with its reason), 2 when nothing could
-    start (no business date, no delivery of any date, another run holding every date): those are checked
-    before Spark starts."""
+    start (no business date, no delivery of any date, another run holding every date, no Java, a landing root
+    missing or a lakehouse root that cannot be written): those are checked before Spark starts."""
     from saccr_pipeline.arguments import date_range
     from saccr_pipeline.lakehouse.lease import held_dates, refuse
     from saccr_pipeline.lakehouse.run_log import RunLog
     from saccr_pipeline.lakehouse.tables import Lakehouse
     from saccr_pipeline.landing import check_delivery
+    from saccr_pipeline.preflight import check_java, check_lakehouse, check_landing
     from saccr_pipeline.steps.job import job_settings, running_job
     from saccr_pipeline.steps.pipeline import plan_dates, run_dates
     from saccr_pipeline.steps.summarise import format_largest, format_outcomes
@@ -259,6 +260,9 @@ def _run(args: argparse.Namespace) -> int:
     dates = date_range(args)
     plan = plan_dates(dates.first, dates.last)
     settings = job_settings(args)
+    check_landing(settings.landing_root)
+    check_lakehouse(settings.lakehouse_root)
+    check_java()
     problems = []
     for day in plan.dates:
         try:
@@ -296,13 +300,24 @@ def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from saccr_pipeline.lakehouse.run_log import RunLog
+    from deltalake import DeltaTable
+
+    from saccr_pipeline.errors import RunStateError
+    from saccr_pipeline.lakehouse.run_log import RUN_LOG, RunLog
     from saccr_pipeline.lakehouse.tables import Lakehouse
+    from saccr_pipeline.preflight import check_java, check_lakehouse
     from saccr_pipeline.steps.job import job_settings, running_job
     from saccr_pipeline.steps.reproduce import RTOL, report, reproduce
 
     settings = job_settings(args)
-    RunLog(Lakehouse(settings.lakehouse_root)).run_steps(args.run_id)  # an unknown run fails before Spark
+    lake = Lakehouse(settings.lakehouse_root)
+    if not DeltaTable.is_deltatable(lake.uri(RUN_LOG)):
+        raise RunStateError(
+            f"no run log at {lake.path(RUN_LOG)}: is {settings.lakehouse_root} the lakehouse?"
+        )
+    RunLog(lake).run_steps(args.run_id)  # an unknown run fails before Spark
+    check_lakehouse(settings.lakehouse_root)
+    check_java()
     rtol = RTOL if args.rtol is None else args.rtol
     with running_job("saccr-reproduce", args, settings) as job:
         result = reproduce(job, args.run_id, rtol)

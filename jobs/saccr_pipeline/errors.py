@@ -13,6 +13,7 @@ from saccr.errors import SaccrError
 
 __all__ = [
     "DataQualityError",
+    "EnvironmentFaultError",
     "ExtractError",
     "IngestError",
     "LakehouseError",
@@ -64,6 +65,11 @@ class RunStateError(SaccrError):
 class LeaseHeldError(RunStateError):
     """Another run of the date is in progress (its lease in audit/run_log is alive): this run does not start
     the date. The message names the run, when it was last seen and where it runs."""
+
+
+class EnvironmentFaultError(SaccrError):
+    """The machine cannot run the job as configured: no Java, a lakehouse root that cannot be written, a
+    landing root that does not exist. Found before anything is written."""
 
 
 class SparkSetupError(SaccrError):

@@ -120,7 +120,15 @@ def build_spark(
     conf |= extra_conf or {}
     _use_this_python(force=is_local)
 
-    spark = _with_conf(SparkSession.builder.appName(app_name), conf).getOrCreate()
+    try:
+        spark = _with_conf(SparkSession.builder.appName(app_name), conf).getOrCreate()
+    except Exception as exc:  # the JVM did not start: one line, not the launcher's output
+        if "JAVA_GATEWAY_EXITED" not in str(exc):
+            raise
+        raise SparkSetupError(
+            f"Spark's JVM did not start ({str(exc).strip().splitlines()[0]}): check that Java 17 runs "
+            "(JAVA_HOME, PATH) and that spark.driver.memory fits this machine"
+        ) from exc
     _require_delta_classes(spark, settings.delta_jar_dir)
     return spark
 

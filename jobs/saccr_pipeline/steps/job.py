@@ -95,9 +95,13 @@ def job_settings(args: argparse.Namespace) -> Settings:
 
 def start_job(app_name: str, args: argparse.Namespace, settings: Settings | None = None) -> Job:
     """A Delta SparkSession for `settings` (default: from the command line) and the lakehouse tables."""
-    from saccr_pipeline.lakehouse.spark import build_spark
+    from saccr_pipeline.lakehouse.spark import build_spark, under_spark_submit
+    from saccr_pipeline.preflight import check_java, check_lakehouse
 
     settings = settings or job_settings(args)
+    check_lakehouse(settings.lakehouse_root)
+    if not under_spark_submit():  # spark-submit has started the JVM already
+        check_java()
     spark = build_spark(app_name, settings, master=getattr(args, "master", None), extra_conf=dict(args.conf))
     return job_for(spark, settings)
 
