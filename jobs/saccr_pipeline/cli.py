@@ -4,6 +4,7 @@
     saccr compute  --as-of 2025-03-31 --trades landing/trades.csv --valuations ... --out results/
     saccr run      --as-of 2025-03-31 | --from 2025-01-02 --to 2025-03-31 [--landing L] [--lakehouse L]
     saccr reproduce RUN_ID
+    saccr verify   --as-of 2025-03-31
 
 `compute` runs the engine alone on extract files: no Spark is imported on that path. `run` and `reproduce`
 are the Spark + Delta pipeline (saccr_pipeline.steps.pipeline, saccr_pipeline.steps.reproduce); what can be
@@ -325,9 +326,33 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0 if result.identical else 1
 
 
+def _add_verify(subparsers: argparse._SubParsersAction) -> None:
+    from saccr_pipeline.arguments import add_job_arguments
+
+    p = subparsers.add_parser(
+        "verify",
+        help="compare a date's gold rows at the latest versions with what was published, and list commits "
+        "the pipeline did not make (exit 1 if any; no Spark)",
+    )
+    p.add_argument("--as-of", type=_date, required=True, help="as-of date YYYY-MM-DD")
+    add_job_arguments(p)
+    p.set_defaults(handler=_verify)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from saccr_pipeline.lakehouse.tables import Lakehouse
+    from saccr_pipeline.steps.job import job_settings
+    from saccr_pipeline.steps.verify import report, verify
+
+    result = verify(Lakehouse(job_settings(args).lakehouse_root), args.as_of)
+    print(report(result))
+    return 0 if result.intact else 1
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_generate,
     _add_compute,
     _add_run,
     _add_reproduce,
+    _add_verify,
 )

@@ -174,3 +174,31 @@ def _ended_pid() -> int:
     process = subprocess.Popen(["true"])
     process.wait()
     return process.pid
+
+
+# ------------------------------------------------------------------------------------------ tampering
+
+
+def test_an_update_outside_the_pipeline_is_flagged_by_verify(
+    spark: SparkSession, job: Job, run: RangeSummary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The EAD of NS000000 on 2026-11-19 doubled by Delta's own DeltaTable.update on Spark, outside the
+    pipeline: readers of the published versions still see the old figure, readers of the latest version the
+    new one; `saccr verify` exits 1 naming the table, both rows and the UPDATE commit."""
+    from delta.tables import DeltaTable
+
+    argv = ["verify", "--as-of", UNDER.isoformat(), "--lakehouse", job.lake.root]
+    capsys.readouterr()
+    assert saccr(argv) == 0
+    published = float(gold(job, "saccr_netting_set", UNDER).set_index("netting_set_id")["ead"]["NS000000"])
+    DeltaTable.forPath(spark, job.lake.path("gold/saccr_netting_set")).update(
+        condition=f"as_of_date = DATE'{UNDER}' AND netting_set_id = 'NS000000'", set={"ead": "ead * 2"}
+    )
+    capsys.readouterr()
+    assert saccr(argv) == 1
+    out = capsys.readouterr().out
+    assert "gold/saccr_netting_set" in out and ": CHANGED" in out
+    assert "1 published row(s) differ from 1 row(s) of the latest version" in out
+    assert "UPDATE not made by the pipeline" in out
+    assert f"{published!r}" in out and f"{published * 2!r}" in out
+    assert gold(job, "saccr_netting_set", UNDER).set_index("netting_set_id")["ead"]["NS000000"] == published
