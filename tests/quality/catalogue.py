@@ -374,6 +374,10 @@ TRADE_CASES: list[tuple[str, Callable[[pd.DataFrame], pd.Series], Values, tuple[
      (("limit_exceeded", "notional"),)),
     ("FX notional_2 1e99 (hard limit)", FX_FORWARD, {"notional_2": "1e99"},
      (("limit_exceeded", "notional_2"),)),
+    ("notional 1e-300 (number grammar: exponent of 3 digits)", IRS, {"notional": "1e-300"},
+     (("not_a_number", "notional"),)),
+    ("notional 0.(300 zeros)1 (number grammar: 301 decimals)", IRS, {"notional": "0." + "0" * 300 + "1"},
+     (("not_a_number", "notional"),)),
 ]  # fmt: skip
 
 

@@ -159,6 +159,8 @@ CASE_IDS = [
     "trade entered after the as-of date",
     "notional 9e99 (hard limit; also the plausibility warning)",
     "FX notional_2 1e99 (hard limit)",
+    "notional 1e-300 (number grammar: exponent of 3 digits)",
+    "notional 0.(300 zeros)1 (number grammar: 301 decimals)",
     "one entity, two credit qualities",
     "trade row delivered twice",
     "unknown netting set",

@@ -98,6 +98,8 @@ def test_columns_the_contract_added_later_may_be_left_out(tmp_path: Path) -> Non
         ("notional", "inf", "not_a_number"),
         ("notional", "nan", "not_a_number"),
         ("strike", "12..5", "not_a_number"),
+        ("notional", "1e-300", "not_a_number"),  # the number grammar: an exponent has at most 2 digits
+        ("notional", "0." + "0" * 300 + "1", "not_a_number"),  # ... and a fraction at most 30
         ("maturity_date", "2029-1-15", "not_a_date"),
         ("maturity_date", "15/01/2029", "not_a_date"),
         ("maturity_date", "2029-02-30", "not_a_date"),

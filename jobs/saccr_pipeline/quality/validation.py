@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.extracts import FALSE_TEXT, TRUE_TEXT
+from saccr_pipeline.extracts import FALSE_TEXT, NUMBER_GRAMMAR, TRUE_TEXT
 from saccr_pipeline.lakehouse.schemas import DQ_RESULTS_SCHEMA, LOGICAL_TYPES, QUARANTINE_SCHEMA
 from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, dates_predicate, in_list, replace_dates
 from saccr_pipeline.landing import Manifest, manifest_problems
@@ -331,7 +331,8 @@ def lost_trades_problem(lost: LostTrades, max_share: float) -> str | None:
 
 def dq_frame(bronze: DataFrame, extract: str, dates: Sequence[dt.date]) -> DataFrame:
     """The frame the suites validate: the bronze rows of `dates`, empty text as null, plus `<column>__typed`
-    (the text cast to the contract type; null when empty or unparseable)."""
+    (the text cast to the contract type; null when empty or unparseable, numbers outside the number grammar
+    included)."""
     from pyspark.sql import functions as F
 
     text = {c: F.expr(f"nullif(`{c}`, '')") for c in EXTRACTS[extract]}
@@ -344,9 +345,10 @@ def dq_frame(bronze: DataFrame, extract: str, dates: Sequence[dt.date]) -> DataF
 def _typed(text: Column, name: str, logical: str) -> Column:
     from pyspark.sql import functions as F
 
-    if logical in ("float", "int"):
+    if logical in ("float", "int"):  # only text in the number grammar has a number
         number = F.expr(f"try_cast(nullif(`{name}`, '') AS DOUBLE)")
-        return F.when(~F.isnan(number) & (F.abs(number) != F.lit(float("inf"))), number)
+        finite = ~F.isnan(number) & (F.abs(number) != F.lit(float("inf")))
+        return F.when(text.rlike(NUMBER_GRAMMAR) & finite, number)
     if logical == "date":
         return F.expr(f"try_cast(nullif(`{name}`, '') AS DATE)")
     return F.when(text.isin(*TRUE_TEXT), F.lit(True)).when(text.isin(*FALSE_TEXT), F.lit(False))
