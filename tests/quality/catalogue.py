@@ -135,7 +135,7 @@ class Catalogue:
             if extract == "trades":
                 lines = [self._edit_line(line) for line in lines]
             cut = extract == "trades" and self.truncated_trade is not None  # no final newline: cut mid-file
-            (folder / f"{extract}.csv").write_text("\n".join(lines) + ("" if cut else "\n"))
+            (folder / f"{extract}.csv").write_text("\n".join(lines) + ("" if cut else "\n"), encoding="utf-8")
         return folder
 
     def _edit_line(self, line: str) -> str:
@@ -476,3 +476,33 @@ def valuation_rows(cat: Catalogue) -> None:
     huge = valuation_case("mtm 1e99 (hard limit)", ("limit_exceeded", "mtm"), mtm="1e99")
     cat.cases[-1].warn("valuations", "mtm_implausible", huge)
     del v
+
+
+@case
+def identifier_rows(cat: Catalogue) -> None:
+    """The identifier rule (settings identifier_pattern: printable ASCII, no surrounding blanks): ids that
+    look alike but are not are quarantined, never published as other ids."""
+    t = cat.trades
+    row = cat.trade(_plain("IR", "IRS"))
+    trade_id = t.at[row, "trade_id"]
+    cat.set("trades", row, trade_id=trade_id + "\u00a0")
+    cat._used_trades.add(trade_id + "\u00a0")  # the row is used under its new id too
+    c = cat.case("trade_id with a no-break space")
+    c.expect(
+        "trades",
+        trade_id + "\u00a0",
+        ("identifier_format", "trade_id"),
+        ("trade_without_valuation", "trade_id"),
+    )
+    c.expect("valuations", trade_id, ("valuation_without_trade", "trade_id"))  # its trade is now another id
+    row = cat.trade(_plain("IR", "IRS"))
+    wide = t.at[row, "netting_set_id"].translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    cat.set("trades", row, netting_set_id=wide)
+    cat.case("netting_set_id in full-width digits").expect(
+        "trades", t.at[row, "trade_id"], ("identifier_format", "netting_set_id"),
+        ("netting_set_without_collateral", "netting_set_id"),
+    )  # fmt: skip
+    cat.add_rows("market_data", {"kind": "FX", "key": "EUR\u00a0", "value": "1.1"})
+    cat.case("market_data key with a no-break space").expect(
+        "market_data", "FX:EUR\u00a0", ("identifier_format", "key")
+    )

@@ -174,6 +174,9 @@ CASE_IDS = [
     "valuation of an unknown trade",
     "MtM ten times the notional (plausibility warning only)",
     "mtm 1e99 (hard limit)",
+    "trade_id with a no-break space",
+    "netting_set_id in full-width digits",
+    "market_data key with a no-break space",
 ]
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from saccr.contract import EXTRACTS
 from saccr_pipeline.config.limits import limits_path, load_limits
 from saccr_pipeline.config.regimes import REPO_ROOT
+from saccr_pipeline.config.settings import DEFAULT_IDENTIFIER_PATTERN
 from saccr_pipeline.errors import DataQualityError
 
 if TYPE_CHECKING:
@@ -249,17 +250,29 @@ def frame_columns(extract: str) -> list[str]:
 # ------------------------------------------------------------------------------------------ predicates
 
 
-def unexpected(rule: Rule, reporting_currency: str) -> Column:
-    """True on the rows that break `rule` (never null). Spark checks may reference lookup aliases."""
+def unexpected(
+    rule: Rule, reporting_currency: str, identifier_pattern: str = DEFAULT_IDENTIFIER_PATTERN
+) -> Column:
+    """True on the rows that break `rule` (never null). Spark checks may reference lookup aliases, and
+    `{reporting_currency}` and `{identifier_pattern}` (settings), filled in as SQL string literals."""
     from pyspark.sql import functions as F
 
     if rule.source == "spark":
-        sql = rule.kwargs["unexpected_when"].replace("{reporting_currency}", f"'{reporting_currency}'")
+        sql = (
+            rule.kwargs["unexpected_when"]
+            .replace("{reporting_currency}", sql_string(reporting_currency))
+            .replace("{identifier_pattern}", sql_string(identifier_pattern))
+        )
         return F.coalesce(F.expr(sql), F.lit(False))
     kwargs = rule.kwargs
     broken = _PREDICATES[rule.expectation](kwargs)
     domain = row_domain(kwargs.get("row_condition"))
     return F.coalesce(domain & broken, F.lit(False))
+
+
+def sql_string(text: str) -> str:
+    """`text` as a Spark SQL string literal (backslashes and quotes escaped)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def row_domain(condition: Mapping[str, Any] | str | None) -> Column:

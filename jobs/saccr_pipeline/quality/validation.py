@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
+from saccr_pipeline.config.settings import DEFAULT_IDENTIFIER_PATTERN
 from saccr_pipeline.extracts import FALSE_TEXT, NUMBER_GRAMMAR, TRUE_TEXT
 from saccr_pipeline.lakehouse.schemas import DQ_RESULTS_SCHEMA, LOGICAL_TYPES, QUARANTINE_SCHEMA
 from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, dates_predicate, in_list, replace_dates
@@ -70,6 +71,7 @@ class QualityContext:
     manifests: Mapping[dt.date, Manifest | None] = field(default_factory=dict)
     columnar_cache_rows: int = 5_000_000  # settings.dq_columnar_cache_rows; see _materialised
     gx_pandas_rows: int = 200_000  # settings.dq_gx_pandas_rows: GX on pandas below, on Spark from there
+    identifier_pattern: str = DEFAULT_IDENTIFIER_PATTERN  # settings.identifier_pattern
 
     @property
     def dates(self) -> list[dt.date]:
@@ -93,6 +95,7 @@ def quality_context(
         dict(manifests),
         settings.dq_columnar_cache_rows,
         settings.dq_gx_pandas_rows,
+        settings.identifier_pattern,
     )
 
 
@@ -367,7 +370,9 @@ def flag_rows(
     joined = frame
     for lookup in suite.lookups:
         joined = _join_lookup(joined, lookup, frames, flagged)
-    flags = {f"__rule{r.index}": unexpected(r, ctx.reporting_currency) for r in suite.rules}
+    flags = {
+        f"__rule{r.index}": unexpected(r, ctx.reporting_currency, ctx.identifier_pattern) for r in suite.rules
+    }
     joined = joined.withColumns(flags)
     failures = F.filter(
         F.array(
