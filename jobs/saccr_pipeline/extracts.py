@@ -147,7 +147,9 @@ def _read_raw(path: Path, extract_name: str) -> pa.Table:
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             )
-            return pacsv.read_csv(path, convert_options=convert)
+            # RFC 4180: a quoted value may hold a line break (it is part of the value, not a new row)
+            parse = pacsv.ParseOptions(newlines_in_values=True)
+            return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
         if suffix in PARQUET_SUFFIXES:
             return pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:

@@ -49,6 +49,7 @@ class Catalogue:
         self._used_sets: set[str] = set()
         self.semicolon_trade: str | None = None  # its line is written with ';' as delimiter
         self.truncated_trade: str | None = None  # the last line, cut after `notional`
+        self.line_break_trade: str | None = None  # its product holds a line break, quoted
 
     @property
     def trades(self) -> pd.DataFrame:
@@ -506,3 +507,13 @@ def identifier_rows(cat: Catalogue) -> None:
     cat.case("market_data key with a no-break space").expect(
         "market_data", "FX:EUR\u00a0", ("identifier_format", "key")
     )
+
+
+@case
+def quoted_line_break(cat: Catalogue) -> None:
+    """RFC 4180: a quoted value may hold a line break. The row is one valid row (nothing quarantined), its
+    product keeps the line break; split by lines it became two malformed rows."""
+    row = cat.trade(_plain("IR", "IRS"))
+    cat.set("trades", row, product="IRS\nvanilla")
+    cat.line_break_trade = cat.trades.at[row, "trade_id"]
+    cat.case("product with a line break inside quotes (RFC 4180)")

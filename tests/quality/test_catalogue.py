@@ -177,6 +177,7 @@ CASE_IDS = [
     "trade_id with a no-break space",
     "netting_set_id in full-width digits",
     "market_data key with a no-break space",
+    "product with a line break inside quotes (RFC 4180)",
 ]
 
 
@@ -207,6 +208,15 @@ def test_rows_in_equal_rows_in_silver_plus_rows_quarantined(spark: SparkSession,
         counts = run.counts(extract)
         assert rows_in == silver + held, extract
         assert (counts.rows_in, counts.rows_passed, counts.rows_quarantined) == (rows_in, silver, held)
+
+
+def test_a_quoted_line_break_stays_in_its_value(run: Run) -> None:
+    """trades.csv holds quotes, so it is read as RFC 4180 records: the line break is in the product of one
+    bronze row, which passed to silver."""
+    trade_id = run.catalogue.line_break_trade
+    bronze = run.bronze["trades"].where(F.col("trade_id") == trade_id).collect()
+    assert [(r["product"], r["malformed_record"]) for r in bronze] == [("IRS\nvanilla", None)]
+    assert run.silver["trades"].where(F.col("trade_id") == trade_id).count() == 1
 
 
 def test_silver_rows_are_typed_and_none_was_quarantined(spark: SparkSession, run: Run) -> None:
