@@ -111,7 +111,8 @@ def open_leases(frame: pd.DataFrame, lease_minutes: float, now: dt.datetime | No
         idle = (now - last_seen).total_seconds() / 60
         dead = None
         if last["step"] != RUN_STEP and last["status"] == "failed":
-            dead = f"its {last['step']} step failed ({str(last['error'] or '').splitlines()[0][:200]})"
+            first = (str(last["error"] or "").splitlines() or [""])[0]
+            dead = f"its {last['step']} step failed ({first[:200]})"
         elif idle > lease_minutes:
             dead = f"nothing logged for {idle:.0f} min (run_lease_minutes {lease_minutes:g})"
         elif holder is not None and holder.gone():
