@@ -109,12 +109,17 @@ def start_job(app_name: str, args: argparse.Namespace, settings: Settings | None
 @contextmanager
 def running_job(app_name: str, args: argparse.Namespace, settings: Settings | None = None) -> Iterator[Job]:
     """`start_job` for a command: Spark is stopped when the command's work ends, before the interpreter
-    exits (a JVM still running at interpreter teardown once aborted a finished run with SIGABRT)."""
+    exits (a JVM still running at interpreter teardown once aborted a finished run with SIGABRT), if the
+    command started it; a session that was running before (a notebook, the tests' shared one) stays up."""
+    from pyspark import SparkContext
+
+    started_here = SparkContext._active_spark_context is None
     job = start_job(app_name, args, settings)
     try:
         yield job
     finally:
-        job.spark.stop()
+        if started_here:
+            job.spark.stop()
 
 
 def job_for(spark: SparkSession, settings: Settings) -> Job:
