@@ -37,6 +37,8 @@ from saccr.validation import (
     validate_valuations,
 )
 
+HELD_RULE = "netting_set_held_incomplete"  # a trade left out with its incomplete netting set ("hold")
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -202,7 +204,7 @@ def prepare(
         hold.add(
             held,
             "netting_set_id",
-            "netting_set_held_incomplete",
+            HELD_RULE,
             "netting set held back: another of its trades was rejected",
         )
         rejected.append(hold.frame())

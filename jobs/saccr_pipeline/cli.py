@@ -4,6 +4,7 @@
     saccr compute  --as-of 2025-03-31 --trades landing/trades.csv --valuations ... --out results/
     saccr run      --as-of 2025-03-31 | --from 2025-01-02 --to 2025-03-31 [--landing L] [--lakehouse L]
     saccr reproduce RUN_ID
+    saccr verify   --as-of 2025-03-31
 
 `compute` runs the engine alone on extract files: no Spark is imported on that path. `run` and `reproduce`
 are the Spark + Delta pipeline (saccr_pipeline.steps.pipeline, saccr_pipeline.steps.reproduce); what can be
@@ -245,9 +246,14 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     """Exit 0 when every date published, 1 when a date failed (each with its reason), 2 when nothing could
-    start (no business date, no delivery of any date): those are checked before Spark starts."""
+    start (no business date, no delivery of any date, another run holding every date, no Java, a landing root
+    missing or a lakehouse root that cannot be written): those are checked before Spark starts."""
     from saccr_pipeline.arguments import date_range
+    from saccr_pipeline.lakehouse.lease import held_dates, refuse
+    from saccr_pipeline.lakehouse.run_log import RunLog
+    from saccr_pipeline.lakehouse.tables import Lakehouse
     from saccr_pipeline.landing import check_delivery
+    from saccr_pipeline.preflight import check_java, check_lakehouse, check_landing
     from saccr_pipeline.steps.job import job_settings, running_job
     from saccr_pipeline.steps.pipeline import plan_dates, run_dates
     from saccr_pipeline.steps.summarise import format_largest, format_outcomes
@@ -255,6 +261,9 @@ def _run(args: argparse.Namespace) -> int:
     dates = date_range(args)
     plan = plan_dates(dates.first, dates.last)
     settings = job_settings(args)
+    check_landing(settings.landing_root)
+    check_lakehouse(settings.lakehouse_root)
+    check_java()
     problems = []
     for day in plan.dates:
         try:
@@ -263,6 +272,9 @@ def _run(args: argparse.Namespace) -> int:
             problems.append(str(exc))
     if len(problems) == len(plan.dates):
         raise UsageError("; ".join(problems))
+    held = held_dates(RunLog(Lakehouse(settings.lakehouse_root)), plan.dates, settings.run_lease_minutes)
+    if len(held) == len(plan.dates):  # before Spark starts; ingest claims the dates for good
+        raise refuse(held)
     for day, reason in plan.skipped.items():
         print(f"skip {day}: not a business date ({reason})")
     with running_job("saccr-run", args, settings) as job:
@@ -289,13 +301,24 @@ def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from saccr_pipeline.lakehouse.run_log import RunLog
+    from deltalake import DeltaTable
+
+    from saccr_pipeline.errors import RunStateError
+    from saccr_pipeline.lakehouse.run_log import RUN_LOG, RunLog
     from saccr_pipeline.lakehouse.tables import Lakehouse
+    from saccr_pipeline.preflight import check_java, check_lakehouse
     from saccr_pipeline.steps.job import job_settings, running_job
     from saccr_pipeline.steps.reproduce import RTOL, report, reproduce
 
     settings = job_settings(args)
-    RunLog(Lakehouse(settings.lakehouse_root)).run_steps(args.run_id)  # an unknown run fails before Spark
+    lake = Lakehouse(settings.lakehouse_root)
+    if not DeltaTable.is_deltatable(lake.uri(RUN_LOG)):
+        raise RunStateError(
+            f"no run log at {lake.path(RUN_LOG)}: is {settings.lakehouse_root} the lakehouse?"
+        )
+    RunLog(lake).run_steps(args.run_id)  # an unknown run fails before Spark
+    check_lakehouse(settings.lakehouse_root)
+    check_java()
     rtol = RTOL if args.rtol is None else args.rtol
     with running_job("saccr-reproduce", args, settings) as job:
         result = reproduce(job, args.run_id, rtol)
@@ -303,9 +326,33 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0 if result.identical else 1
 
 
+def _add_verify(subparsers: argparse._SubParsersAction) -> None:
+    from saccr_pipeline.arguments import add_job_arguments
+
+    p = subparsers.add_parser(
+        "verify",
+        help="compare a date's gold rows at the latest versions with what was published, and list commits "
+        "the pipeline did not make (exit 1 if any; no Spark)",
+    )
+    p.add_argument("--as-of", type=_date, required=True, help="as-of date YYYY-MM-DD")
+    add_job_arguments(p)
+    p.set_defaults(handler=_verify)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from saccr_pipeline.lakehouse.tables import Lakehouse
+    from saccr_pipeline.steps.job import job_settings
+    from saccr_pipeline.steps.verify import report, verify
+
+    result = verify(Lakehouse(job_settings(args).lakehouse_root), args.as_of)
+    print(report(result))
+    return 0 if result.intact else 1
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_generate,
     _add_compute,
     _add_run,
     _add_reproduce,
+    _add_verify,
 )

@@ -13,9 +13,11 @@ from saccr.errors import SaccrError
 
 __all__ = [
     "DataQualityError",
+    "EnvironmentFaultError",
     "ExtractError",
     "IngestError",
     "LakehouseError",
+    "LeaseHeldError",
     "OrchestrationError",
     "ReproduceError",
     "RunStateError",
@@ -58,6 +60,16 @@ class LakehouseError(SaccrError):
 class RunStateError(SaccrError):
     """The run log does not allow what was asked: an unknown run, a step of a run whose earlier step did not
     succeed, marts for a run that is not the published one."""
+
+
+class LeaseHeldError(RunStateError):
+    """Another run of the date is in progress (its lease in audit/run_log is alive): this run does not start
+    the date. The message names the run, when it was last seen and where it runs."""
+
+
+class EnvironmentFaultError(SaccrError):
+    """The machine cannot run the job as configured: no Java, a lakehouse root that cannot be written, a
+    landing root that does not exist. Found before anything is written."""
 
 
 class SparkSetupError(SaccrError):

@@ -30,6 +30,7 @@ from saccr_pipeline.errors import DataQualityError, IngestError, OrchestrationEr
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 MANIFEST_NAME = "_manifest.json"
 _HEAD_BYTES = 1 << 16  # enough of a CSV file for its header line and the start of its first row
+_SCAN_BYTES = 1 << 22
 
 
 def landing_dir(landing_root: str, as_of: dt.date) -> str:
@@ -142,6 +143,9 @@ class ExtractFile:
     format: str  # csv | parquet
     columns: tuple[str, ...]  # as the file orders them
     signature: tuple[str, ...]  # columns, with their Parquet types: files alike can be read together
+    quoted: bool = (
+        False  # a CSV file with a quote character: read as RFC 4180 records (line breaks in values)
+    )
 
 
 @dataclass(frozen=True)
@@ -197,8 +201,19 @@ def _checked_file(storage: _Storage, extract: str, path: str) -> ExtractFile:
         )
     if not has_rows:
         raise IngestError(f"{extract} extract {path}: has a header but no rows")
-    signature = tuple(f"{c}:{t}" for c, t in zip(columns, types, strict=True))
-    return ExtractFile(extract, path, fmt, tuple(columns), signature)
+    quoted = fmt == "csv" and _has_quote(storage, path)
+    signature = (*(f"{c}:{t}" for c, t in zip(columns, types, strict=True)), f"quoted:{quoted}")
+    return ExtractFile(extract, path, fmt, tuple(columns), signature, quoted)
+
+
+def _has_quote(storage: _Storage, path: str) -> bool:
+    """Whether the file holds a `"` anywhere: only then can a value hold a line break (RFC 4180), and only
+    then is it read record by record rather than split by lines (which Spark can parallelise)."""
+    with storage.open(path) as handle:
+        while chunk := handle.read(_SCAN_BYTES):
+            if b'"' in chunk:
+                return True
+    return False
 
 
 def _csv_head(handle: IO[bytes]) -> tuple[list[str], list[str], bool]:

@@ -186,7 +186,10 @@ def test_run_log_records_every_step_of_every_date(job: Job, run: RangeSummary) -
     missing = job.run_log.run_steps(run_id_of(MISSING, "range"))
     assert {s: r.status for s, r in missing.items()} == {"ingest": "failed", "run": "failed"}
     frame = job.run_log.rows(DATES)
-    assert frame.groupby(["run_id", "step"]).size().max() == 1  # one row per step of a run, no stale rows
+    steps = frame[frame["step"] != "run"]
+    assert steps.groupby(["run_id", "step"]).size().max() == 1  # one row per step of a run, no stale rows
+    closing = frame[frame["step"] == "run"].groupby("run_id")["status"].agg(list)
+    assert {tuple(s) for s in closing} == {("running", "success"), ("running", "failed")}  # lease, then close
 
 
 def _delivered(landing: Path, day: dt.date, extract: str) -> int:

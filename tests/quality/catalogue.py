@@ -49,6 +49,7 @@ class Catalogue:
         self._used_sets: set[str] = set()
         self.semicolon_trade: str | None = None  # its line is written with ';' as delimiter
         self.truncated_trade: str | None = None  # the last line, cut after `notional`
+        self.line_break_trade: str | None = None  # its product holds a line break, quoted
 
     @property
     def trades(self) -> pd.DataFrame:
@@ -135,7 +136,7 @@ class Catalogue:
             if extract == "trades":
                 lines = [self._edit_line(line) for line in lines]
             cut = extract == "trades" and self.truncated_trade is not None  # no final newline: cut mid-file
-            (folder / f"{extract}.csv").write_text("\n".join(lines) + ("" if cut else "\n"))
+            (folder / f"{extract}.csv").write_text("\n".join(lines) + ("" if cut else "\n"), encoding="utf-8")
         return folder
 
     def _edit_line(self, line: str) -> str:
@@ -244,6 +245,19 @@ def collateral_currency_without_rate(cat: Catalogue) -> None:
 
 
 @case
+def collateral_beyond_hard_limits(cat: Catalogue) -> None:
+    """conf/limits.toml: each collateral amount x its FX rate at most 1e13 (mta 1e12) in the reporting
+    currency; 1e99 in any currency of the sample is far beyond."""
+    c = cat.case("collateral: vm_received, threshold and mta 1e99 (hard limits)")
+    ns = cat.netting_set()
+    columns = ("vm_received", "threshold", "mta")
+    cat.set("collateral", cat.row_of("collateral", "netting_set_id", ns), **dict.fromkeys(columns, "1e99"))
+    c.expect("collateral", ns, *(("limit_exceeded", column) for column in columns))
+    for trade in cat.trades_of(ns):
+        c.expect("trades", trade, ("netting_set_without_collateral", "netting_set_id"))
+
+
+@case
 def price_not_a_number(cat: Catalogue) -> None:
     c = cat.case("market_data: PRICE 'n/a' (options on it lose their price)")
     t = cat.trades
@@ -272,6 +286,18 @@ def market_data_rows(cat: Catalogue) -> None:
     c.expect("market_data", "PRICE:X2", ("required", "value"))
     c.warn("market_data", "fx_rate_implausible", "FX:XAU")
     c.warn("market_data", "fx_rate_implausible", "FX:XPT")
+
+
+@case
+def fx_rates_beyond_hard_limits(cat: Catalogue) -> None:
+    """conf/limits.toml: FX rates from 1e-9 to 1e9; 1e12 and 1e-12 (currencies no row uses) are beyond, and
+    far outside the plausibility band 1e-6 to 1e6 too (warnings)."""
+    c = cat.case("market_data: FX rates 1e12 and 1e-12 (hard limits)")
+    cat.add_rows("market_data", {"kind": "FX", "key": "XPD", "value": "1e12"},
+                 {"kind": "FX", "key": "XRH", "value": "1e-12"})  # fmt: skip
+    for key in ("FX:XPD", "FX:XRH"):
+        c.expect("market_data", key, ("limit_exceeded", "value"))
+        c.warn("market_data", "fx_rate_implausible", key)
 
 
 IRS, FX_FORWARD, COMMODITY = _plain("IR", "IRS"), _plain("FX", "FX_FORWARD"), _plain("COMMODITY")
@@ -345,6 +371,14 @@ TRADE_CASES: list[tuple[str, Callable[[pd.DataFrame], pd.Series], Values, tuple[
     ("trade_date 2024/01/15 (not ISO)", IRS, {"trade_date": "2024/01/15"}, (("not_a_date", "trade_date"),)),
     ("trade entered after the as-of date", IRS, {"trade_date": TOMORROW},
      (("trade_date_after_as_of", "trade_date"),)),
+    ("notional 9e99 (hard limit; also the plausibility warning)", IRS, {"notional": "9e99"},
+     (("limit_exceeded", "notional"),)),
+    ("FX notional_2 1e99 (hard limit)", FX_FORWARD, {"notional_2": "1e99"},
+     (("limit_exceeded", "notional_2"),)),
+    ("notional 1e-300 (number grammar: exponent of 3 digits)", IRS, {"notional": "1e-300"},
+     (("not_a_number", "notional"),)),
+    ("notional 0.(300 zeros)1 (number grammar: 301 decimals)", IRS, {"notional": "0." + "0" * 300 + "1"},
+     (("not_a_number", "notional"),)),
 ]  # fmt: skip
 
 
@@ -360,7 +394,7 @@ def trade_rules(cat: Catalogue) -> None:
             c.expect("trades", trade_id, *findings)
         if case_id == "notional -5":
             c.warn("valuations", "mtm_implausible", trade_id)  # any |MtM| is above a negative notional
-        if case_id.startswith("notional 500bn"):
+        if case_id.startswith(("notional 500bn", "notional 9e99")):
             c.warn("trades", "notional_implausible", trade_id)
     a, b = cat.trade(_single_name), cat.trade(_single_name)
     other = "B" if t.at[a, "credit_quality"] != "B" else "BB"
@@ -411,7 +445,7 @@ def trade_rows(cat: Catalogue) -> None:
 def valuation_rows(cat: Catalogue) -> None:
     t, v = cat.trades, cat.text["valuations"]
 
-    def valuation_case(case_id: str, finding: Finding, copies: int = 1, **values: str) -> None:
+    def valuation_case(case_id: str, finding: Finding, copies: int = 1, **values: str) -> str:
         trade_id = t.at[cat.trade(_plain("IR", "IRS")), "trade_id"]
         row = cat.row_of("valuations", "trade_id", trade_id)
         if copies > 1:
@@ -420,6 +454,7 @@ def valuation_rows(cat: Catalogue) -> None:
         c = cat.case(case_id)
         c.expect("valuations", trade_id, finding, copies=copies)
         c.expect("trades", trade_id, ("trade_without_valuation", "trade_id"))
+        return trade_id
 
     valuation_case("mtm 'abc'", ("not_a_number", "mtm"), mtm="abc")
     valuation_case("mtm empty", ("required", "mtm"), mtm="")
@@ -438,4 +473,47 @@ def valuation_rows(cat: Catalogue) -> None:
     cat.case("MtM ten times the notional (plausibility warning only)").warn(
         "valuations", "mtm_implausible", trade_id
     )
+    # conf/limits.toml: |mtm| x FX at most 1e12 in the reporting currency; 1e99 is also far above the notional
+    huge = valuation_case("mtm 1e99 (hard limit)", ("limit_exceeded", "mtm"), mtm="1e99")
+    cat.cases[-1].warn("valuations", "mtm_implausible", huge)
     del v
+
+
+@case
+def identifier_rows(cat: Catalogue) -> None:
+    """The identifier rule (settings identifier_pattern: printable ASCII, no surrounding blanks): ids that
+    look alike but are not are quarantined, never published as other ids."""
+    t = cat.trades
+    row = cat.trade(_plain("IR", "IRS"))
+    trade_id = t.at[row, "trade_id"]
+    cat.set("trades", row, trade_id=trade_id + "\u00a0")
+    cat._used_trades.add(trade_id + "\u00a0")  # the row is used under its new id too
+    c = cat.case("trade_id with a no-break space")
+    c.expect(
+        "trades",
+        trade_id + "\u00a0",
+        ("identifier_format", "trade_id"),
+        ("trade_without_valuation", "trade_id"),
+    )
+    c.expect("valuations", trade_id, ("valuation_without_trade", "trade_id"))  # its trade is now another id
+    row = cat.trade(_plain("IR", "IRS"))
+    wide = t.at[row, "netting_set_id"].translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    cat.set("trades", row, netting_set_id=wide)
+    cat.case("netting_set_id in full-width digits").expect(
+        "trades", t.at[row, "trade_id"], ("identifier_format", "netting_set_id"),
+        ("netting_set_without_collateral", "netting_set_id"),
+    )  # fmt: skip
+    cat.add_rows("market_data", {"kind": "FX", "key": "EUR\u00a0", "value": "1.1"})
+    cat.case("market_data key with a no-break space").expect(
+        "market_data", "FX:EUR\u00a0", ("identifier_format", "key")
+    )
+
+
+@case
+def quoted_line_break(cat: Catalogue) -> None:
+    """RFC 4180: a quoted value may hold a line break. The row is one valid row (nothing quarantined), its
+    product keeps the line break; split by lines it became two malformed rows."""
+    row = cat.trade(_plain("IR", "IRS"))
+    cat.set("trades", row, product="IRS\nvanilla")
+    cat.line_break_trade = cat.trades.at[row, "trade_id"]
+    cat.case("product with a line break inside quotes (RFC 4180)")

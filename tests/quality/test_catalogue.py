@@ -28,8 +28,9 @@ from saccr_pipeline.lakehouse.tables import Lakehouse, current_version, read
 from saccr_pipeline.quality.validation import ExtractCounts, rejected_share_problems
 from saccr_pipeline.run_ids import run_id_of
 from saccr_pipeline.steps.job import Job
-from saccr_pipeline.steps.registry import step_named
+from saccr_pipeline.steps.registry import STEP_NAMES, step_named
 from saccr_pipeline.steps.runner import run_step
+from saccr_pipeline.steps.summarise import close_runs
 from support.lakehouse import make_job, quiet
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -77,6 +78,7 @@ def run(spark: SparkSession, sample_text, tmp_path_factory: pytest.TempPathFacto
     cat.write(root / "landing" / AS_OF.isoformat())
     job = make_job(spark, root / "lake", root / "landing", max_rejected_share=1.0)
     ingest_and_validate(job, "a")
+    close_runs(job.lake, [RUN_A], STEP_NAMES)  # run A ends here: its lease on the date ends with it
     steps = job.run_log.run_steps(RUN_A)
     v = steps["ingest"].output_versions | steps["validate"].output_versions
     bronze, silver = ({e: read(spark, job.lake, f"{layer}/{e}", v[f"{layer}/{e}"], AS_OF) for e in EXTRACTS}
@@ -118,8 +120,10 @@ CASE_IDS = [
     "collateral: cva_exempt 'yes'",
     "collateral: netting set delivered twice",
     "collateral: currency without FX rate",
+    "collateral: vm_received, threshold and mta 1e99 (hard limits)",
     "market_data: PRICE 'n/a' (options on it lose their price)",
     "market_data: unknown kind, negative FX rate, duplicated key, empty value",
+    "market_data: FX rates 1e12 and 1e-12 (hard limits)",
     "notional '12,000' (thousands separator)",
     "notional 1e999 (not finite)",
     "notional -5",
@@ -153,6 +157,10 @@ CASE_IDS = [
     "notional 500bn (plausibility warning only)",
     "trade_date 2024/01/15 (not ISO)",
     "trade entered after the as-of date",
+    "notional 9e99 (hard limit; also the plausibility warning)",
+    "FX notional_2 1e99 (hard limit)",
+    "notional 1e-300 (number grammar: exponent of 3 digits)",
+    "notional 0.(300 zeros)1 (number grammar: 301 decimals)",
     "one entity, two credit qualities",
     "trade row delivered twice",
     "unknown netting set",
@@ -165,6 +173,11 @@ CASE_IDS = [
     "mtm currency without FX rate",
     "valuation of an unknown trade",
     "MtM ten times the notional (plausibility warning only)",
+    "mtm 1e99 (hard limit)",
+    "trade_id with a no-break space",
+    "netting_set_id in full-width digits",
+    "market_data key with a no-break space",
+    "product with a line break inside quotes (RFC 4180)",
 ]
 
 
@@ -195,6 +208,15 @@ def test_rows_in_equal_rows_in_silver_plus_rows_quarantined(spark: SparkSession,
         counts = run.counts(extract)
         assert rows_in == silver + held, extract
         assert (counts.rows_in, counts.rows_passed, counts.rows_quarantined) == (rows_in, silver, held)
+
+
+def test_a_quoted_line_break_stays_in_its_value(run: Run) -> None:
+    """trades.csv holds quotes, so it is read as RFC 4180 records: the line break is in the product of one
+    bronze row, which passed to silver."""
+    trade_id = run.catalogue.line_break_trade
+    bronze = run.bronze["trades"].where(F.col("trade_id") == trade_id).collect()
+    assert [(r["product"], r["malformed_record"]) for r in bronze] == [("IRS\nvanilla", None)]
+    assert run.silver["trades"].where(F.col("trade_id") == trade_id).count() == 1
 
 
 def test_silver_rows_are_typed_and_none_was_quarantined(spark: SparkSession, run: Run) -> None:

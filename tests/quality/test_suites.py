@@ -173,6 +173,10 @@ def test_iso_date_format(suites: dict[str, Suite], text: str, ok: bool) -> None:
         ("1.5E-03", True),
         ("12,000", False), ("1e999", False), ("NaN", False), ("inf", False), ("1 000", False), (" 1", False),
         ("0x10", False), ("", False), ("1" * 31, False),
+        # one grammar (saccr_pipeline.extracts.NUMBER_GRAMMAR): at most 30 digits before and after the point,
+        # an exponent of at most 2 digits; 1e-300 and 0.(300 zeros)1 alike are out, 1e-99 and 0.(29 zeros)1 in
+        ("1e-300", False), ("0." + "0" * 300 + "1", False), ("1e-99", True), ("0." + "0" * 29 + "1", True),
+        ("1" * 30 + "." + "5" * 30, True), ("1." + "5" * 31, False), ("." + "5" * 31, False),
     ],
 )  # fmt: skip
 def test_number_format(suites: dict[str, Suite], text: str, ok: bool) -> None:

@@ -40,7 +40,7 @@ def write_csv(path: Path, columns: dict[str, str], rows: list[dict[str, str]]) -
     """A CSV with the given header and rows (missing cells left empty)."""
 
     def cell(value: str) -> str:
-        return f'"{value}"' if "," in value else value
+        return f'"{value}"' if "," in value or "\n" in value else value
 
     lines = [",".join(columns)] + [",".join(cell(row.get(c, "")) for c in columns) for row in rows]
     path.write_text("\n".join(lines) + "\n")
@@ -98,6 +98,8 @@ def test_columns_the_contract_added_later_may_be_left_out(tmp_path: Path) -> Non
         ("notional", "inf", "not_a_number"),
         ("notional", "nan", "not_a_number"),
         ("strike", "12..5", "not_a_number"),
+        ("notional", "1e-300", "not_a_number"),  # the number grammar: an exponent has at most 2 digits
+        ("notional", "0." + "0" * 300 + "1", "not_a_number"),  # ... and a fraction at most 30
         ("maturity_date", "2029-1-15", "not_a_date"),
         ("maturity_date", "15/01/2029", "not_a_date"),
         ("maturity_date", "2029-02-30", "not_a_date"),
@@ -273,3 +275,13 @@ def test_write_refuses_frames_off_contract(tmp_path: Path) -> None:
         write_extracts({"valuations": pd.DataFrame({"trade_id": ["T1"], "mtm": [1.0]})}, tmp_path)
     with pytest.raises(ValueError, match="unknown extract format 'xlsx'"):
         write_extracts({}, tmp_path, fmt="xlsx")
+
+
+def test_a_quoted_line_break_stays_in_its_value(tmp_path: Path) -> None:
+    """RFC 4180: "IRS<newline>vanilla" is one product of one row for the engine-alone reader (split by lines,
+    it was two broken rows)."""
+    rows = [SWAP | {"product": "IRS\nvanilla"}, SWAP | {"trade_id": "T2"}]
+    path = write_csv(tmp_path / "trades.csv", TRADE_COLUMNS, rows)
+    assert '"IRS\nvanilla"' in path.read_text()
+    frame, rejected = read_extract(path, "trades")
+    assert rejected.empty and frame["product"].tolist() == ["IRS\nvanilla", "IRS"]

@@ -39,8 +39,13 @@ ENV_OVERRIDES: dict[str, str] = {
     "SACCR_CAP_VM_TREATMENT": "cap_vm_treatment",
     "SACCR_BATCH_DATES": "batch_dates",
     "SACCR_DRIVER_MEMORY": "driver_memory",
+    "SACCR_RUN_LEASE_MINUTES": "run_lease_minutes",
+    "SACCR_IDENTIFIER_PATTERN": "identifier_pattern",
 }
 INCOMPLETE_NETTING_SET_POLICIES = ("hold", "flag")
+# Identifiers (trade, netting set, counterparty, legal entity, underlying, market data key): printable ASCII
+# without surrounding blanks, so a no-break space or full-width digits never make a second id of one.
+DEFAULT_IDENTIFIER_PATTERN = r"^[!-~]([ -~]*[!-~])?$"
 CAP_VM_TREATMENTS = ("regime", "basel", "eu")
 
 
@@ -77,6 +82,10 @@ class Settings:
     batch_dates: int = 20
     # Memory of the Spark driver (spark.driver.memory): with local[*] it is the executors' memory too.
     driver_memory: str = "4g"
+    # A run's lease on its dates (lakehouse.lease) lapses when it logged nothing for this many minutes.
+    run_lease_minutes: int = 360
+    # Data quality: the regular expression (Java and Python alike) every identifier must match in full.
+    identifier_pattern: str = DEFAULT_IDENTIFIER_PATTERN
 
 
 def load_settings(env: str | None = None) -> Settings:
@@ -145,6 +154,14 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
             raise SettingsError(f"{key} must be true or false, got {value!r} (environment {env!r})")
         return value
 
+    def pattern(key: str) -> str:
+        value = required(key)
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise SettingsError(f"{key} is not a regular expression: {exc} (environment {env!r})") from exc
+        return value
+
     cap = required("cap_vm_treatment").lower()
     if cap not in CAP_VM_TREATMENTS:
         raise SettingsError(
@@ -180,6 +197,8 @@ def _validated(env: str, values: dict[str, Any], path: Path) -> Settings:
         cap_vm_treatment=cap,
         batch_dates=positive_int("batch_dates"),
         driver_memory=memory("driver_memory"),
+        run_lease_minutes=positive_int("run_lease_minutes"),
+        identifier_pattern=pattern("identifier_pattern"),
     )
 
 

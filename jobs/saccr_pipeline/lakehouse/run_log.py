@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING
 
 from saccr_pipeline.config.regimes import REPO_ROOT
 from saccr_pipeline.errors import RunStateError
-from saccr_pipeline.run_ids import date_of_run
 from saccr_pipeline.lakehouse.tables import Lakehouse, delta_log
+from saccr_pipeline.run_ids import date_of_run
 
 if TYPE_CHECKING:
+    import deltalake
     import pandas as pd
     import pyarrow as pa
 
@@ -124,24 +125,38 @@ class RunLog:
 
     # ------------------------------------------------------------------------------------------ writes
 
-    def append(self, rows: Sequence[tuple[RunContext, StepRecord]]) -> int:
-        """Append one row per (context, record) in one commit; return the run_log version committed."""
+    def append(
+        self, rows: Sequence[tuple[RunContext, StepRecord]], on_top_of: deltalake.DeltaTable | None = None
+    ) -> int | None:
+        """Append one row per (context, record) in one commit; return the run_log version committed.
+
+        With `on_top_of` (the run_log as read at some version) the commit is conditional: it lands right on
+        that version or not at all (None), so what the caller checked in it still holds (lakehouse.lease)."""
         from deltalake import CommitProperties, write_deltalake
+        from deltalake.exceptions import CommitFailedError
 
         if not rows:
             raise ValueError("RunLog.append needs at least one row")
-        table = delta_log(self.lake, RUN_LOG)
+        table = on_top_of if on_top_of is not None else delta_log(self.lake, RUN_LOG)
         now = dt.datetime.now(dt.UTC)
         data = _arrow([_row(ctx, record, now) for ctx, record in rows], table)
         run_ids = sorted({ctx.run_id for ctx, _ in rows})
         steps = sorted({record.step for _, record in rows})
         meta = {"commit": uuid.uuid4().hex, "run_ids": run_ids, "step": ",".join(steps)}
-        write_deltalake(
-            table,
-            data,
-            mode="append",
-            commit_properties=CommitProperties(custom_metadata={"userMetadata": json.dumps(meta)}),
-        )
+        retries = {} if on_top_of is None else {"max_commit_retries": 0}
+        try:
+            write_deltalake(
+                table,
+                data,
+                mode="append",
+                commit_properties=CommitProperties(
+                    custom_metadata={"userMetadata": json.dumps(meta)}, **retries
+                ),
+            )
+        except CommitFailedError:
+            if on_top_of is None:
+                raise
+            return None
         return int(table.version())
 
     # ------------------------------------------------------------------------------------------- reads

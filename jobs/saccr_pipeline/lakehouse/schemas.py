@@ -174,7 +174,7 @@ RUN_LOG_SCHEMA = _struct(
         _key("as_of_date", DateType()),
         _key("run_id", StringType()),
         _key("step", StringType()),  # ingest | validate | compute | publish | marts | run (the whole date)
-        _key("status", StringType()),  # running | success | failed
+        _key("status", StringType()),  # running (a run's lease) | success | failed | abandoned (a dead run)
         ("started_at", TimestampType()),
         ("ended_at", TimestampType()),
         ("seconds", DoubleType()),

@@ -14,10 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from saccr.errors import SaccrError
-from saccr_pipeline.errors import SparkSetupError
 from saccr_pipeline.config.regimes import REPO_ROOT
 from saccr_pipeline.config.settings import Settings, load_settings
+from saccr_pipeline.errors import SparkSetupError
 
 if TYPE_CHECKING:
     from pyspark import SparkConf
@@ -28,7 +27,6 @@ DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 JAR_CHECKSUMS = REPO_ROOT / "tools" / "delta-jars" / "SHA256SUMS"
 REQUIRED_JARS = ("delta-spark_4.2_2.13-", "delta-storage-")  # name prefixes; delta-storage must load alike
 _FIX = "run `make setup` to fetch the Delta jars (tools/delta-jars)"
-
 
 
 def under_spark_submit() -> bool:
@@ -120,7 +118,15 @@ def build_spark(
     conf |= extra_conf or {}
     _use_this_python(force=is_local)
 
-    spark = _with_conf(SparkSession.builder.appName(app_name), conf).getOrCreate()
+    try:
+        spark = _with_conf(SparkSession.builder.appName(app_name), conf).getOrCreate()
+    except Exception as exc:  # the JVM did not start: one line, not the launcher's output
+        if "JAVA_GATEWAY_EXITED" not in str(exc):
+            raise
+        raise SparkSetupError(
+            f"Spark's JVM did not start ({str(exc).strip().splitlines()[0]}): check that Java 17 runs "
+            "(JAVA_HOME, PATH) and that spark.driver.memory fits this machine"
+        ) from exc
     _require_delta_classes(spark, settings.delta_jar_dir)
     return spark
 

@@ -52,7 +52,6 @@ CONCURRENT_CREATE = frozenset(
 CONCURRENT_CREATE_WAIT_S = 60.0
 
 
-
 @dataclass(frozen=True)
 class TableSpec:
     layer: str
@@ -139,9 +138,9 @@ def create_tables(spark: SparkSession, lake: Lakehouse) -> None:
 
 def _create_if_not_exists(builder: DeltaTableBuilder) -> DeltaTable:
     """Run `builder`, allowing for other jobs creating the same table at the same moment (two pipelines
-    starting on a new lakehouse). Delta lets one of them commit the table's version 0 and fails the others with
-    one of `CONCURRENT_CREATE`; those try again a second later, when createIfNotExists finds the table (whose
-    schema the caller checks). Any other error raises, and so does the race still being lost after
+    starting on a new lakehouse). Delta lets one of them commit the table's version 0 and fails the others
+    with one of `CONCURRENT_CREATE`; those try again a second later, when createIfNotExists finds the table
+    (whose schema the caller checks). Any other error raises, and so does the race still being lost after
     `CONCURRENT_CREATE_WAIT_S`."""
     deadline = time.monotonic() + CONCURRENT_CREATE_WAIT_S
     while True:
@@ -283,9 +282,7 @@ def read(
     return df.where(F.expr(dates_predicate(dates)))
 
 
-def read_dates(
-    spark: SparkSession, lake: Lakehouse, key: str, versions: Mapping[dt.date, int]
-) -> DataFrame:
+def read_dates(spark: SparkSession, lake: Lakehouse, key: str, versions: Mapping[dt.date, int]) -> DataFrame:
     """Each date's rows of table `key` at that date's version: one read per distinct version."""
     from functools import reduce
 

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
+from saccr_pipeline.config.limits import limits_path, load_limits
 from saccr_pipeline.config.regimes import REPO_ROOT
+from saccr_pipeline.config.settings import DEFAULT_IDENTIFIER_PATTERN
 from saccr_pipeline.errors import DataQualityError
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ SEVERITIES = ("critical", "warning", "info")
 # Lookups of "passed" rows read extracts evaluated before: FX rates first, trades last.
 EVALUATION_ORDER = ("market_data", "collateral", "valuations", "trades")
 TYPED_SUFFIX = "__typed"
+LIMIT = re.compile(r"\{limit:([A-Za-z0-9_]+\.[A-Za-z0-9_]+)\}")  # a hard limit named in a spark check
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Suite:
     lookups: tuple[Lookup, ...]  # the joins the spark checks need, in order (same keys: one join)
     key: tuple[str, ...]  # columns naming a row in samples (trade_id, netting_set_id, kind + key)
     path: Path
+    limits: tuple[str, ...] = ()  # the hard limits (conf/limits.toml) its spark checks name
 
     @property
     def gx_rules(self) -> tuple[Rule, ...]:
@@ -83,14 +87,26 @@ def suite_dir() -> Path:
     return Path(os.environ.get("SACCR_EXPECTATIONS_DIR", REPO_ROOT / "expectations"))
 
 
-def load_suites(directory: Path | None = None) -> dict[str, Suite]:
-    """Every extract's suite, in evaluation order; raises DataQualityError naming the file and problem."""
-    return {extract: load_suite(extract, directory) for extract in EVALUATION_ORDER}
+def load_suites(directory: Path | None = None, limits: Mapping[str, float] | None = None) -> dict[str, Suite]:
+    """Every extract's suite, in evaluation order, with the hard limits of conf/limits.toml (`limits`)
+    filled in; raises DataQualityError naming the file and problem, or a limit no suite uses."""
+    limits = load_limits() if limits is None else limits
+    suites = {extract: load_suite(extract, directory, limits) for extract in EVALUATION_ORDER}
+    used = {key for s in suites.values() for key in s.limits}
+    if unused := sorted(set(limits) - used):
+        raise DataQualityError(
+            f"hard limits {unused} of {limits_path()} are used by no suite: name each in a spark check "
+            "as {limit:<extract>.<name>}, or remove it"
+        )
+    return suites
 
 
-def load_suite(extract: str, directory: Path | None = None) -> Suite:
-    """expectations/<extract>.json, checked: known types, severities, columns and lookups."""
+def load_suite(
+    extract: str, directory: Path | None = None, limits: Mapping[str, float] | None = None
+) -> Suite:
+    """expectations/<extract>.json, checked: known types, severities, columns, lookups and hard limits."""
     path = (directory or suite_dir()) / f"{extract}.json"
+    limits = load_limits() if limits is None else limits
     try:
         document = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -98,6 +114,8 @@ def load_suite(extract: str, directory: Path | None = None) -> Suite:
     meta = document.get("meta") or {}
     rules = [_gx_rule(extract, i, e, path) for i, e in enumerate(document.get("expectations", []))]
     checks = meta.get("spark_checks", [])
+    named = tuple(sorted({key for c in checks for key in LIMIT.findall(json.dumps(c))}))
+    checks = [_with_limits(c, limits, path, len(rules) + i) for i, c in enumerate(checks)]
     rules += [_spark_rule(extract, len(rules) + i, c, path) for i, c in enumerate(checks)]
     lookups: dict[tuple[Any, ...], Lookup] = {}  # one join per other extract, rows, keys and filter
     for check in checks:
@@ -114,7 +132,29 @@ def load_suite(extract: str, directory: Path | None = None) -> Suite:
     key = tuple(meta.get("key") or ())
     if not key or any(k not in EXTRACTS[extract] for k in key):
         raise DataQualityError(f"{path}: meta.key must name columns of {extract}, got {key}")
-    return Suite(extract, document, tuple(rules), tuple(lookups.values()), key, path)
+    return Suite(extract, document, tuple(rules), tuple(lookups.values()), key, path, named)
+
+
+def _with_limits(check: Mapping[str, Any], limits: Mapping[str, float], path: Path, index: int) -> dict:
+    """The spark check with each `{limit:<extract>.<name>}` replaced by the limit: a double literal in
+    `unexpected_when`, the number in `message`."""
+
+    def filled(text: str, sql: bool) -> str:
+        def value(found: re.Match[str]) -> str:
+            key = found.group(1)
+            if key not in limits:
+                raise DataQualityError(
+                    f"{path}: rule {index} names hard limit {key!r}, not in {limits_path()}"
+                )
+            return f"CAST('{limits[key]!r}' AS DOUBLE)" if sql else f"{limits[key]:g}"
+
+        return LIMIT.sub(value, text)
+
+    out = dict(check)
+    for name, sql in (("unexpected_when", True), ("message", False)):
+        if isinstance(out.get(name), str):
+            out[name] = filled(out[name], sql)
+    return out
 
 
 def _gx_rule(extract: str, index: int, e: Mapping[str, Any], path: Path) -> Rule:
@@ -210,17 +250,29 @@ def frame_columns(extract: str) -> list[str]:
 # ------------------------------------------------------------------------------------------ predicates
 
 
-def unexpected(rule: Rule, reporting_currency: str) -> Column:
-    """True on the rows that break `rule` (never null). Spark checks may reference lookup aliases."""
+def unexpected(
+    rule: Rule, reporting_currency: str, identifier_pattern: str = DEFAULT_IDENTIFIER_PATTERN
+) -> Column:
+    """True on the rows that break `rule` (never null). Spark checks may reference lookup aliases, and
+    `{reporting_currency}` and `{identifier_pattern}` (settings), filled in as SQL string literals."""
     from pyspark.sql import functions as F
 
     if rule.source == "spark":
-        sql = rule.kwargs["unexpected_when"].replace("{reporting_currency}", f"'{reporting_currency}'")
+        sql = (
+            rule.kwargs["unexpected_when"]
+            .replace("{reporting_currency}", sql_string(reporting_currency))
+            .replace("{identifier_pattern}", sql_string(identifier_pattern))
+        )
         return F.coalesce(F.expr(sql), F.lit(False))
     kwargs = rule.kwargs
     broken = _PREDICATES[rule.expectation](kwargs)
     domain = row_domain(kwargs.get("row_condition"))
     return F.coalesce(domain & broken, F.lit(False))
+
+
+def sql_string(text: str) -> str:
+    """`text` as a Spark SQL string literal (backslashes and quotes escaped)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def row_domain(condition: Mapping[str, Any] | str | None) -> Column:

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from saccr.contract import EXTRACTS
-from saccr_pipeline.extracts import FALSE_TEXT, TRUE_TEXT
+from saccr_pipeline.config.settings import DEFAULT_IDENTIFIER_PATTERN
+from saccr_pipeline.extracts import FALSE_TEXT, NUMBER_GRAMMAR, TRUE_TEXT
 from saccr_pipeline.lakehouse.schemas import DQ_RESULTS_SCHEMA, LOGICAL_TYPES, QUARANTINE_SCHEMA
 from saccr_pipeline.lakehouse.tables import Commit, Lakehouse, dates_predicate, in_list, replace_dates
 from saccr_pipeline.landing import Manifest, manifest_problems
@@ -70,6 +71,7 @@ class QualityContext:
     manifests: Mapping[dt.date, Manifest | None] = field(default_factory=dict)
     columnar_cache_rows: int = 5_000_000  # settings.dq_columnar_cache_rows; see _materialised
     gx_pandas_rows: int = 200_000  # settings.dq_gx_pandas_rows: GX on pandas below, on Spark from there
+    identifier_pattern: str = DEFAULT_IDENTIFIER_PATTERN  # settings.identifier_pattern
 
     @property
     def dates(self) -> list[dt.date]:
@@ -93,6 +95,7 @@ def quality_context(
         dict(manifests),
         settings.dq_columnar_cache_rows,
         settings.dq_gx_pandas_rows,
+        settings.identifier_pattern,
     )
 
 
@@ -294,12 +297,45 @@ def rejected_share_problems(counts: Mapping[str, ExtractCounts], max_share: floa
     )
 
 
+@dataclass(frozen=True)
+class LostTrades:
+    """A date's delivered trade rows that will not be published: quarantined by validate, or held back by the
+    engine with their incomplete netting set (incomplete_netting_sets = "hold")."""
+
+    delivered: int  # trade rows delivered (bronze)
+    quarantined: int  # trade rows quarantined by validate
+    held: int  # trades held back in incomplete netting sets (rule netting_set_held_incomplete)
+    held_netting_sets: int
+
+    @property
+    def share(self) -> float:
+        return (self.quarantined + self.held) / self.delivered if self.delivered else 0.0
+
+    def describe(self) -> str:
+        lost = self.quarantined + self.held
+        return (
+            f"trades: {self.quarantined:,} quarantined and {self.held:,} held back in "
+            f"{self.held_netting_sets:,} incomplete netting set(s): {lost:,} of {self.delivered:,} rows "
+            f"not published ({self.share:.1%})"
+        )
+
+
+def lost_trades_problem(lost: LostTrades, max_share: float) -> str | None:
+    """The message that stops a date whose trades lost to quarantine and to held netting sets together are
+    above `max_share` of the trades delivered, or None. A held netting set loses the whole set's trades, so
+    counting quarantined rows alone lets a date missing most of its book publish."""
+    if lost.share <= max_share:
+        return None
+    return f"{lost.describe()}, above max_rejected_share {max_share:.1%}"
+
+
 # ------------------------------------------------------------------------------------------ row level
 
 
 def dq_frame(bronze: DataFrame, extract: str, dates: Sequence[dt.date]) -> DataFrame:
     """The frame the suites validate: the bronze rows of `dates`, empty text as null, plus `<column>__typed`
-    (the text cast to the contract type; null when empty or unparseable)."""
+    (the text cast to the contract type; null when empty or unparseable, numbers outside the number grammar
+    included)."""
     from pyspark.sql import functions as F
 
     text = {c: F.expr(f"nullif(`{c}`, '')") for c in EXTRACTS[extract]}
@@ -312,9 +348,10 @@ def dq_frame(bronze: DataFrame, extract: str, dates: Sequence[dt.date]) -> DataF
 def _typed(text: Column, name: str, logical: str) -> Column:
     from pyspark.sql import functions as F
 
-    if logical in ("float", "int"):
+    if logical in ("float", "int"):  # only text in the number grammar has a number
         number = F.expr(f"try_cast(nullif(`{name}`, '') AS DOUBLE)")
-        return F.when(~F.isnan(number) & (F.abs(number) != F.lit(float("inf"))), number)
+        finite = ~F.isnan(number) & (F.abs(number) != F.lit(float("inf")))
+        return F.when(text.rlike(NUMBER_GRAMMAR) & finite, number)
     if logical == "date":
         return F.expr(f"try_cast(nullif(`{name}`, '') AS DATE)")
     return F.when(text.isin(*TRUE_TEXT), F.lit(True)).when(text.isin(*FALSE_TEXT), F.lit(False))
@@ -333,7 +370,9 @@ def flag_rows(
     joined = frame
     for lookup in suite.lookups:
         joined = _join_lookup(joined, lookup, frames, flagged)
-    flags = {f"__rule{r.index}": unexpected(r, ctx.reporting_currency) for r in suite.rules}
+    flags = {
+        f"__rule{r.index}": unexpected(r, ctx.reporting_currency, ctx.identifier_pattern) for r in suite.rules
+    }
     joined = joined.withColumns(flags)
     failures = F.filter(
         F.array(

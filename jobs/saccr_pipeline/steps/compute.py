@@ -11,6 +11,10 @@ Trades quarantined before the engine (validate step) travel with their bucket as
 `prior_rejections`, so it holds or flags their netting sets (CalculationOptions.incomplete_netting_sets)
 exactly as if it had rejected them itself.
 
+A date whose trades quarantined by validate and held back here (in netting sets that lost a trade) together
+exceed `max_rejected_share` of the trades delivered stops here, with both counts in its message and run_log
+record (`compute.held_trades`, `compute.held_netting_sets`): a few bad FX rates can hold most of a book.
+
 Nothing is published here: the tagged results (bucket_engine.TAGGED_SCHEMA) go to
 `staging/<batch>/engine/as_of_date=<date>/`, and the publish step moves them to gold. Every silver table is
 read at the version the date's validate step wrote, recorded in run_log.
@@ -26,7 +30,10 @@ from typing import TYPE_CHECKING
 from saccr.contract import COLLATERAL_COLUMNS, TRADE_COLUMNS, VALUATION_COLUMNS
 from saccr.engine import CalculationOptions
 from saccr.params import SupervisoryParameters
-from saccr_pipeline.lakehouse.tables import Lakehouse, read_dates
+from saccr.prepare import HELD_RULE
+from saccr_pipeline.errors import DataQualityError
+from saccr_pipeline.lakehouse.tables import Lakehouse, read_dates, remove_path
+from saccr_pipeline.quality.validation import LostTrades, lost_trades_problem
 from saccr_pipeline.run_ids import token_of
 from saccr_pipeline.steps.batch import DateRun, Progress
 from saccr_pipeline.steps.bucket_engine import (
@@ -69,8 +76,37 @@ def run(job: Job, runs: Sequence[DateRun], progress: Progress) -> None:
         progress(
             f"  compute {r.as_of}: {c['compute.trades_in']:,} trades, {c['compute.collateral_in']:,} "
             f"collateral rows in -> {c['compute.netting_set']:,} netting sets, {c['compute.hedging_set']:,} "
-            f"hedging sets, {c['compute.trade']:,} trades, {c['compute.rejected']:,} rejections"
+            f"hedging sets, {c['compute.trade']:,} trades, {c['compute.rejected']:,} rejections, "
+            f"{c['compute.held_trades']:,} trades held in {c['compute.held_netting_sets']:,} netting sets"
         )
+        _stop_if_too_much_lost(job, r, staging, progress)
+
+
+def lost_trades(r: DateRun) -> LostTrades:
+    """The date's trades that will not be published: quarantined (validate) and held back (compute)."""
+    validated, computed = r.before["validate"].counts, r.record.counts
+    return LostTrades(
+        delivered=int(validated.get("bronze.trades", 0)),
+        quarantined=int(validated.get("quarantined.trades", 0)),
+        held=int(computed.get("compute.held_trades", 0)),
+        held_netting_sets=int(computed.get("compute.held_netting_sets", 0)),
+    )
+
+
+def _stop_if_too_much_lost(job: Job, r: DateRun, staging: str, progress: Progress) -> None:
+    """Fail the date (and drop what it staged) when the trades quarantined and held back together exceed
+    `max_rejected_share` of the trades delivered: nothing of it is published."""
+    problem = lost_trades_problem(lost_trades(r), job.settings.max_rejected_share)
+    if problem is None:
+        return
+    r.fail(
+        DataQualityError(
+            f"data quality stops {r.as_of} (run {r.run_id}): {problem}. Nothing of the date was published; "
+            "see audit/quarantine (validate stage) for the rows that broke a rule; fix the extracts, rerun."
+        )
+    )
+    remove_path(job.spark, f"{staging}/as_of_date={r.as_of.isoformat()}")
+    progress(f"  compute {r.as_of}: FAILED {problem}")
 
 
 def bucket_of(netting_set_id: Column, bucket_count: int) -> Column:
@@ -216,6 +252,17 @@ def compute_to_staging(
     written = spark.read.parquet(staging).where(F.col("as_of_date").isin(days))
     for row in written.groupBy("as_of_date", "record").count().collect():
         counts[row["as_of_date"]][f"compute.{row['record']}"] = row["count"]
+    held = written.where((F.col("record") == "rejected") & (F.col("rule") == HELD_RULE))
+    for d in days:
+        counts[d] |= {"compute.held_trades": 0, "compute.held_netting_sets": 0}
+    for row in (
+        held.groupBy("as_of_date")
+        .agg(F.countDistinct("trade_id").alias("trades"), F.countDistinct("netting_set_id").alias("sets"))
+        .collect()
+    ):
+        counts[row["as_of_date"]] |= {
+            "compute.held_trades": row["trades"], "compute.held_netting_sets": row["sets"],
+        }  # fmt: skip
     for extract, frame in (("trades", inputs.trades), ("collateral", inputs.netting_set_rows)):
         rows = frame.where(F.col(ROW_KIND) == COLLATERAL) if extract == "collateral" else frame
         per_day = {r["as_of_date"]: r["count"] for r in rows.groupBy("as_of_date").count().collect()}

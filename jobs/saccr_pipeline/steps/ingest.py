@@ -6,7 +6,8 @@ message, before anything of it is loaded, and the other dates go on. Then each e
 dates of the batch (one Spark read per file format and column order) and replaces those dates in bronze in
 one commit, so a rerun replaces and never duplicates. Row-level problems are left for the validate step, so
 every delivered row reaches bronze; a CSV line that does not split into the header's columns is kept in
-`malformed_record`.
+`malformed_record`. A CSV file with a quote character is read as RFC 4180 records, so a quoted value may hold
+a line break (`multiLine`; files without quotes are split by lines, which Spark parallelises).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def _read_files(spark: SparkSession, alike: Sequence[ExtractFile], extract: str)
         raw = (
             spark.read.schema(schema)
             .option("header", True)
+            .option("multiLine", alike[0].quoted)  # RFC 4180: quoted values may hold line breaks
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", "malformed_record")
             .csv(paths)

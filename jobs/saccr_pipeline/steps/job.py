@@ -95,26 +95,30 @@ def job_settings(args: argparse.Namespace) -> Settings:
 
 def start_job(app_name: str, args: argparse.Namespace, settings: Settings | None = None) -> Job:
     """A Delta SparkSession for `settings` (default: from the command line) and the lakehouse tables."""
-    from saccr_pipeline.lakehouse.spark import build_spark
+    from saccr_pipeline.lakehouse.spark import build_spark, under_spark_submit
+    from saccr_pipeline.preflight import check_java, check_lakehouse
 
     settings = settings or job_settings(args)
+    check_lakehouse(settings.lakehouse_root)
+    if not under_spark_submit():  # spark-submit has started the JVM already
+        check_java()
     spark = build_spark(app_name, settings, master=getattr(args, "master", None), extra_conf=dict(args.conf))
     return job_for(spark, settings)
 
 
 @contextmanager
 def running_job(app_name: str, args: argparse.Namespace, settings: Settings | None = None) -> Iterator[Job]:
-    """`start_job` for a command: the Spark session it started is stopped when the command's work ends, before
-    the interpreter exits (a JVM still running at interpreter teardown once aborted a finished run with
-    SIGABRT). A session that was already running in the process (a test's, a notebook's) is left running."""
-    from pyspark.sql import SparkSession
+    """`start_job` for a command: Spark is stopped when the command's work ends, before the interpreter
+    exits (a JVM still running at interpreter teardown once aborted a finished run with SIGABRT), if the
+    command started it; a session that was running before (a notebook, the tests' shared one) stays up."""
+    from pyspark import SparkContext
 
-    existing = SparkSession.getActiveSession()
+    started_here = SparkContext._active_spark_context is None
     job = start_job(app_name, args, settings)
     try:
         yield job
     finally:
-        if existing is None:
+        if started_here:
             job.spark.stop()
 
 

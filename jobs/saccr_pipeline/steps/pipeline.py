@@ -7,7 +7,8 @@ validate, compute, publish and marts each run once for the batch, then the batch
 date before it published. Each date has its own run id (`<yyyymmdd>-<token>`, one token for the range) and
 run_log rows, and gives exactly the results it gives run alone (`--as-of`, the one-date case of the same
 code). A date that fails a step (missing extracts, a failed data-quality gate) is recorded with its message;
-the other dates still publish.
+the other dates still publish. A date another run is running (its lease, lakehouse.lease) is refused; when
+another run holds every date of a batch, the range stops with LeaseHeldError naming it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 
 from saccr.errors import SaccrError
 from saccr_pipeline.config.business_calendar import load_calendar
-from saccr_pipeline.errors import UsageError
+from saccr_pipeline.errors import LeaseHeldError, UsageError
 from saccr_pipeline.run_ids import run_id_of
 from saccr_pipeline.steps.batch import Progress
 from saccr_pipeline.steps.job import Job
@@ -72,14 +73,19 @@ def run_dates(
     progress(f"run {token}: {len(ordered)} date(s) {ordered[0]}..{ordered[-1]}, lakehouse {job.lake.root}")
     for start in range(0, len(ordered), size):
         batch = ordered[start : start + size]
+        refused: LeaseHeldError | None = None
         for step in STEPS:
             try:
-                run_step(job, step, batch, token, progress)
+                run_step(job, step, batch, token, progress, whole_run=True)
+            except LeaseHeldError as exc:  # other runs hold every date of the batch
+                refused = exc
             except SaccrError:
                 pass  # every date of the batch failed this step: recorded; their later steps do not run
         closed = close_runs(job.lake, [run_id_of(d, token) for d in batch], STEP_NAMES)
         summary.reports += write_run_reports(job.lake, closed, progress)
         summary.outcomes += closed
+        if refused is not None:
+            raise refused
     published = [o.as_of for o in summary.outcomes if o.succeeded]
     if published:
         summary.largest = largest_netting_sets(job.lake, published[-1], top)

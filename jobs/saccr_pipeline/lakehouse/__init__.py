@@ -1,0 +1,1 @@
+"""The Delta lakehouse: the Spark session, table schemas and locations, commits, the run log."""
