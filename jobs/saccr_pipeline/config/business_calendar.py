@@ -4,12 +4,11 @@ runs. Standard library only: the DAG files and the command line use it without s
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from saccr_pipeline.config.regimes import conf_dir
+from saccr_pipeline.config.regimes import conf_dir, read_conf_toml
 from saccr_pipeline.errors import OrchestrationError
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -60,12 +59,7 @@ def calendar_path() -> Path:
 def load_calendar(path: Path | None = None) -> BusinessCalendar:
     """Read and validate the holiday calendar (default conf/holidays.toml)."""
     path = path or calendar_path()
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise OrchestrationError(f"holiday calendar {path} not found (SACCR_CONF_DIR={conf_dir()})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise OrchestrationError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_conf_toml(path, "holiday calendar", OrchestrationError)
     try:
         name, first, last = str(raw["name"]), int(raw["first_year"]), int(raw["last_year"])
         entries = [(entry["date"], str(entry["name"])) for entry in raw.get("holidays", [])]

@@ -6,11 +6,10 @@ limit lives in conf and nowhere else; a row beyond one is quarantined with rule 
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from saccr_pipeline.config.regimes import conf_dir
+from saccr_pipeline.config.regimes import conf_dir, read_conf_toml
 from saccr_pipeline.errors import SettingsError
 
 LIMITS_FILE = "limits.toml"
@@ -23,12 +22,7 @@ def limits_path() -> Path:
 def load_limits(path: Path | None = None) -> dict[str, float]:
     """`<extract>.<name>` -> limit, each a finite number > 0; SettingsError naming the file and key."""
     path = path or limits_path()
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise SettingsError(f"limits file {path} not found (SACCR_CONF_DIR={conf_dir()})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_conf_toml(path, "limits file", SettingsError)
     limits = {}
     for extract, table in raw.items():
         if not isinstance(table, Mapping):

@@ -26,6 +26,16 @@ def conf_dir() -> Path:
     return Path(os.environ.get("SACCR_CONF_DIR", REPO_ROOT / "conf"))
 
 
+def read_conf_toml(path: Path, what: str, error: type[Exception]) -> dict:
+    """A TOML file of conf/, or `error` saying it is missing (naming `what`) or not valid TOML."""
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise error(f"{what} {path} not found (SACCR_CONF_DIR={conf_dir()})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from exc
+
+
 REGIMES = ("bcbs_cre52", "eu_crr3", "uk_pra", "us_12cfr217")  # the parameter files in conf/regimes/
 
 

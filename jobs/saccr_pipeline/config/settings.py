@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from saccr_pipeline.config.regimes import REPO_ROOT, conf_dir
+from saccr_pipeline.config.regimes import REPO_ROOT, conf_dir, read_conf_toml
 from saccr_pipeline.errors import SettingsError
 
 ENV_VAR = "SACCR_ENV"
@@ -92,12 +91,7 @@ def load_settings(env: str | None = None) -> Settings:
     """Settings of `env` (default: $SACCR_ENV, else local) from conf/settings.toml plus SACCR_* overrides."""
     env = env or os.environ.get(ENV_VAR) or DEFAULT_ENV
     path = conf_dir() / "settings.toml"
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise SettingsError(f"settings file {path} not found (SACCR_CONF_DIR={conf_dir()})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_conf_toml(path, "settings file", SettingsError)
     envs = raw.get("env", {})
     if env not in envs:
         raise SettingsError(f"unknown environment {env!r} (from {ENV_VAR}); {path} defines {sorted(envs)}")
