@@ -199,12 +199,11 @@ class RunLog:
 
     def published(self, as_of: dt.date, step: str = "publish") -> Published | None:
         """The latest successful `step` (publish: gold results; marts: the marts) of `as_of`, or None."""
-        frame = self.rows([as_of])
-        done = frame[(frame["step"] == step) & (frame["status"] == "success")]
-        if done.empty:
-            return None
-        row = done.iloc[-1]
-        return Published(as_of, str(row["run_id"]), dict(row["output_versions"] or ()))
+        return published_in(self.rows([as_of]), step).get(as_of)
+
+    def published_runs(self, step: str = "publish") -> dict[dt.date, Published]:
+        """`published` of every date, from one read of the run log."""
+        return published_in(self.rows(), step)
 
     def published_dates(self, before: dt.date | None = None) -> list[dt.date]:
         """Every date with a successful publish row (only those before `before`, when given), ascending."""
@@ -219,6 +218,16 @@ class RunLog:
         """The published results of the latest date before `as_of` (the previous business date), or None."""
         days = self.published_dates(before=as_of)
         return self.published(days[-1]) if days else None
+
+
+def published_in(rows: pd.DataFrame, step: str = "publish") -> dict[dt.date, Published]:
+    """Per date of `rows` (run-log rows ordered by `logged_at`), its latest successful `step`."""
+    done = rows[(rows["step"] == step) & (rows["status"] == "success")]
+    latest = done.drop_duplicates("as_of_date", keep="last")
+    return {
+        r["as_of_date"]: Published(r["as_of_date"], str(r["run_id"]), dict(r["output_versions"] or ()))
+        for r in latest.to_dict("records")
+    }
 
 
 def _row(ctx: RunContext, record: StepRecord, now: dt.datetime) -> dict[str, object]:

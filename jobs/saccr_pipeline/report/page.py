@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from saccr_pipeline.lakehouse.run_log import RUN_STEP, RunLog
+from saccr_pipeline.lakehouse.run_log import RUN_STEP, RunLog, published_in
 from saccr_pipeline.lakehouse.tables import Lakehouse
 from saccr_pipeline.report import charts
 from saccr_pipeline.report.figures import AMOUNTS, RunFigures, read_run_figures
@@ -106,11 +106,10 @@ def run_page(lake: Lakehouse, f: RunFigures) -> str:
 
 def index_page(lake: Lakehouse) -> str:
     """Every run of the run log, newest date first; the run in force for its date marked."""
-    run_log = RunLog(lake)
-    runs = run_log.rows()
-    runs = runs[runs["step"] == RUN_STEP].sort_values("logged_at").drop_duplicates("run_id", keep="last")
-    runs = runs.sort_values(["as_of_date", "logged_at"], ascending=False)  # a run's latest row: its state
-    in_force = {d: p.run_id for d in runs["as_of_date"].unique() if (p := run_log.published(d)) is not None}
+    rows = RunLog(lake).rows()
+    in_force = {d: p.run_id for d, p in published_in(rows).items()}
+    runs = rows[rows["step"] == RUN_STEP].drop_duplicates("run_id", keep="last")  # its latest row: its state
+    runs = runs.sort_values(["as_of_date", "logged_at"], ascending=False)
     lines = ["<tr><th>date</th><th>run</th><th>status</th><th>seconds</th><th>error</th></tr>"]
     for r in runs.itertuples():
         mark = " (in force)" if in_force.get(r.as_of_date) == r.run_id else ""

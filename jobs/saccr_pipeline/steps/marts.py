@@ -52,14 +52,12 @@ def run(job: Job, runs: Sequence[DateRun], progress: Progress) -> None:
 
 def previous_runs(run_log: RunLog, days: Sequence[dt.date]) -> dict[dt.date, Published]:
     """For each of `days`, the published run of the latest date published before it (none for the first)."""
-    published = run_log.published_dates()
+    published = run_log.published_runs()
     out = {}
     for day in days:
-        earlier = [d for d in published if d < day]
+        earlier = [d for d in sorted(published) if d < day]
         if earlier:
-            run = run_log.published(earlier[-1])
-            if run is not None:
-                out[day] = run
+            out[day] = published[earlier[-1]]
     return out
 
 
